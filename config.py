@@ -1,0 +1,147 @@
+"""Settings for both apps: defaults in classes, then the environment.
+
+``create_app`` picks a class and calls :func:`load` once, at app creation;
+nothing here reads the environment at import time.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class Config:
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: a SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A cashier's screen stays open all day: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    JSON_SORT_KEYS = False
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    LOGIN_MAX_FAILURES = 5  # per username ...
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # ... and per address
+    LOGIN_WINDOW_SECONDS = 300
+    API_TOKEN_TTL_SECONDS = 12 * 3600
+    DATABASE_FILE = "app.sqlite3"
+
+
+class KioskConfig(Config):
+    DATABASE_FILE = "kiosk.sqlite3"
+    KIOSK_CODE = "DEMO01"
+    KIOSK_NAME = "Điểm bán OCOP Đắk Lắk"
+    KIOSK_ADDRESS = "Chợ Buôn Ma Thuột, phường Buôn Ma Thuột, Đắk Lắk"
+    CENTRAL_URL: str | None = None
+    PRINTER_URL = "preview"
+    PRINTER_PAPER_MM = 80
+    RECEIPT_FOOTER = "Cảm ơn quý khách! Sản phẩm OCOP Đắk Lắk"
+    # A sample account (Vietcombank's BIN); set the kiosk's own in production.
+    VIETQR_BANK_BIN = "970436"
+    VIETQR_ACCOUNT_NO = "0011004123456"
+    VIETQR_ACCOUNT_NAME = "HTX NONG SAN OCOP DAK LAK"
+    LOW_STOCK_THRESHOLD = 5
+
+
+class CentralConfig(Config):
+    DATABASE_FILE = "central.sqlite3"
+
+
+class TestConfig:
+    """Mixed into an app's config class by the tests: ``type("T", (TestConfig, KioskConfig), {})``."""
+
+    APP_ENV = "testing"
+    TESTING = True
+
+
+# Environment variables each app reads, with the type to parse them as.
+_COMMON = {
+    "APP_ENV": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "SESSION_COOKIE_SECURE": bool,
+}
+_KIOSK = {
+    "CENTRAL_URL": str,
+    "PRINTER_URL": str,
+    "PRINTER_PAPER_MM": int,
+    "VIETQR_BANK_BIN": str,
+    "VIETQR_ACCOUNT_NO": str,
+    "VIETQR_ACCOUNT_NAME": str,
+    "KIOSK_CODE": str,
+    "KIOSK_NAME": str,
+    "KIOSK_ADDRESS": str,
+    "RECEIPT_FOOTER": str,
+}
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot make a safe app; the message says what to set."""
+
+
+def _parse(name: str, raw: str, kind: type):
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def load(config: dict, instance_path: str, environ=None) -> None:
+    """Overlay environment variables on ``config`` and check the result."""
+    environ = os.environ if environ is None else environ
+    names = dict(_COMMON)
+    if "KIOSK_CODE" in config:
+        names.update(_KIOSK)
+    from_env = {n: _parse(n, environ[n], kind) for n, kind in names.items() if environ.get(n)}
+    if "DATABASE_URL" in from_env:
+        config["SQLALCHEMY_DATABASE_URI"] = from_env.pop("DATABASE_URL")
+    config.update(from_env)
+
+    env = config["APP_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env == "production":
+        if not config.get("SECRET_KEY"):
+            raise ConfigError(
+                "SECRET_KEY is not set. In production the app refuses to start without it: "
+                "set SECRET_KEY to a long random string (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if "SESSION_COOKIE_SECURE" not in from_env:
+            config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _local_secret(instance_path) if env == "development" else secrets.token_hex(32)
+    if config.get("PRINTER_PAPER_MM", 80) not in (58, 80):
+        raise ConfigError("PRINTER_PAPER_MM must be 58 or 80")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(instance_path) / config["DATABASE_FILE"]
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+def _local_secret(instance_path: str) -> str:
+    """A development key made on first run and kept in instance/, never in the repository."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,41 @@
+"""The kiosk point-of-sale app."""
+import os
+
+from flask import Flask
+
+import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(config.KioskConfig)
+    if test_config is not None:
+        app.config.from_object(config.TestConfig)
+        app.config.update(test_config)
+    config.load(app.config, app.instance_path, environ={} if test_config is not None else None)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from kiosk import cli, database, errors, i18n
+    from kiosk.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "kiosk"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    i18n.register(app)
+    errors.register_error_handlers(app)
+
+    from kiosk import audit, auth, catalog, home, sales, shifts, stock
+    for domain in (auth, catalog, shifts, sales, stock):
+        app.register_blueprint(domain.api, url_prefix="/api/v1")
+        csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
+    for domain in (auth, catalog, shifts, sales, stock, audit):
+        app.register_blueprint(domain.views)
+    app.register_blueprint(home.bp)
+
+    cli.register(app)
+    return app

@@ -1,0 +1,3 @@
+from kiosk.audit.views import bp as views
+
+__all__ = ["views"]

@@ -1,0 +1,8 @@
+"""The audit trail: who changed money or stock, when, and what."""
+from kiosk.extensions import db
+from kiosk.models import AuditEntry, User
+
+
+def record(user: User | None, action: str, entity: str, entity_id, **details) -> None:
+    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, entity=entity,
+                              entity_id=str(entity_id), details=details))

@@ -1,0 +1,94 @@
+"""Users, passwords, API tokens and the login rate limit. Never commits."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
+from kiosk.extensions import db
+from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class InvalidCredentials(DomainError):
+    status, code = 401, "invalid_credentials"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def create_user(username: str, password: str, role: str) -> User:
+    username = normalise_username(username)
+    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
+        raise ValidationFailed("A username is 1 to 64 letters, digits, dots or underscores.", field="username")
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+    check_password_rules(password)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"User {username} already exists.", code="user_exists", field="username")
+    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 256:
+        raise ValidationFailed(f"A password has {MIN_PASSWORD_LENGTH} to 256 characters.", field="password")
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def authenticate(username: str, password: str, address: str, limits: dict, now: datetime | None = None) -> User:
+    """The user with these credentials, or InvalidCredentials (recorded) or TooManyAttempts.
+
+    The caller commits in both cases, so that a failure is counted.
+    """
+    now = now or utcnow()
+    username = normalise_username(username)[:64]
+    since = now - timedelta(seconds=limits["LOGIN_WINDOW_SECONDS"])
+    by_user, by_address = db.session.execute(
+        select(
+            func.count().filter(LoginFailure.username == username),
+            func.count().filter(LoginFailure.address == address),
+        ).where(LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.address == address))
+    ).one()
+    if by_user >= limits["LOGIN_MAX_FAILURES"] or by_address >= limits["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        raise TooManyAttempts("Too many failed logins; wait a few minutes and try again.")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        db.session.add(LoginFailure(username=username, address=address[:64], at=now))
+        raise InvalidCredentials("Wrong username or password.")
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def issue_token(user: User, ttl_seconds: int) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(ApiToken(token_hash=hash_token(token), user_id=user.id, created_at=now,
+                            expires_at=now + timedelta(seconds=ttl_seconds)))
+    db.session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
+    return token
+
+
+def user_for_token(token: str, now: datetime | None = None) -> User | None:
+    now = now or utcnow()
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
+        return None
+    return row.user

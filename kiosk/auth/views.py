@@ -1,0 +1,108 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from kiosk.auth import services
+from kiosk.auth.forms import LoginForm, PasswordForm, UserForm
+from kiosk.auth.guards import page_login_required
+from kiosk.errors import DomainError
+from kiosk.extensions import db, login_manager
+from kiosk.models import User
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
+                                         current_app.config)
+        except services.InvalidCredentials:
+            db.session.commit()
+            flash(_("Wrong username or password."), "error")
+        except DomainError:
+            flash(_("Too many failed logins; wait a few minutes and try again."), "error")
+        else:
+            db.session.commit()
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            return redirect(url_for("sales.sell"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@page_login_required()
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+    return redirect(target or url_for("sales.sell"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@page_login_required("manager")
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            services.create_user(form.username.data, form.password.data, form.role.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("User created."), "success")
+            return redirect(url_for("auth.users"))
+    people = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("auth/users.html", form=form, users=people, password_form=PasswordForm())
+
+
+@bp.post("/users/<int:user_id>/password")
+@page_login_required("manager")
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Password changed for %(name)s.", name=user.username), "success")
+    else:
+        flash(_("A password has at least %(n)d characters.", n=services.MIN_PASSWORD_LENGTH), "error")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@page_login_required("manager")
+def toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate yourself."), "error")
+    else:
+        user.active = not user.active
+        db.session.commit()
+    return redirect(url_for("auth.users"))

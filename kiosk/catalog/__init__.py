@@ -1,0 +1,4 @@
+from kiosk.catalog.api import bp as api
+from kiosk.catalog.views import bp as views
+
+__all__ = ["api", "views"]

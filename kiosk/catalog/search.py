@@ -1,0 +1,15 @@
+"""Folding Vietnamese text for search: case and diacritics ignored (`ca phe` finds `Cà phê`)."""
+import unicodedata
+
+_D = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with LIKE's wildcards escaped (ESCAPE '\\')."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{' '.join(escaped.split())}%"

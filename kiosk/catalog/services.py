@@ -1,0 +1,77 @@
+"""Reading and loading the catalogue. Never commits."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from kiosk.catalog.search import fold, like_pattern
+from kiosk.extensions import db
+from kiosk.models import Producer, Product, StockBalance
+
+MAX_RESULTS = 200
+
+
+def find_products(q: str | None = None, barcode: str | None = None) -> list[tuple[Product, int]]:
+    """Active products with their stock on hand, matching a search text or a barcode."""
+    stmt = (select(Product, StockBalance.qty)
+            .outerjoin(StockBalance, StockBalance.product_id == Product.id)
+            .where(Product.active.is_(True)))
+    if barcode is not None:
+        stmt = stmt.where(Product.barcode == barcode.strip())
+    if q and q.strip():
+        stmt = stmt.where(Product.search_text.like(like_pattern(q), escape="\\")).limit(MAX_RESULTS)
+    rows = db.session.execute(stmt.order_by(Product.name)).all()
+    return [(product, qty or 0) for product, qty in rows]
+
+
+def products_by_sku(skus) -> dict[str, Product]:
+    rows = db.session.scalars(select(Product).where(Product.sku.in_(set(skus)))).all()
+    return {p.sku: p for p in rows}
+
+
+def search_text(name: str, sku: str, producer_name: str) -> str:
+    return fold(f"{name} {sku} {producer_name}")
+
+
+def upsert_producer(data: dict) -> Producer:
+    producer = db.session.get(Producer, data["id"]) or Producer(id=data["id"])
+    producer.name, producer.kind, producer.tax_code = data["name"], data["kind"], data.get("tax_code")
+    db.session.add(producer)
+    return producer
+
+
+def upsert_product(data: dict) -> Product:
+    """Create or update a product from catalogue data (the demo file now, central's pull later)."""
+    product = db.session.scalar(select(Product).where(Product.sku == data["sku"])) or Product(sku=data["sku"])
+    producer = db.session.get(Producer, data["producer_id"])
+    for field in ("barcode", "name", "unit", "price_vnd", "ocop_stars", "ocop_group", "origin_commune",
+                  "origin_district", "certificate_no"):
+        setattr(product, field, data.get(field))
+    for field in ("certificate_issued_on", "certificate_expires_on"):
+        value = data.get(field)
+        setattr(product, field, date.fromisoformat(value) if isinstance(value, str) else value)
+    product.producer_id = producer.id
+    product.active = data.get("active", True)
+    product.search_text = search_text(product.name, product.sku, producer.name)
+    db.session.add(product)
+    return product
+
+
+def product_json(product: Product, stock_qty: int, today: date) -> dict:
+    return {
+        "sku": product.sku,
+        "barcode": product.barcode,
+        "name": product.name,
+        "unit": product.unit,
+        "price_vnd": product.price_vnd,
+        "ocop_stars": product.ocop_stars,
+        "ocop_group": product.ocop_group,
+        "producer": product.producer.name,
+        "origin": product.origin,
+        "stock_qty": stock_qty,
+        "certificate_no": product.certificate_no,
+        "certificate_expires_on": product.certificate_expires_on.isoformat()
+        if product.certificate_expires_on else None,
+        "certificate_expired": product.certificate_expired(today),
+    }

@@ -1,0 +1,27 @@
+"""SQLite set-up for the kiosk: WAL, synchronous=FULL, foreign keys, one writer at a time."""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def _on_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event open transactions itself (below), not pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _on_begin(connection) -> None:
+    # Take the write lock at the start: two requests never both read a balance or counter and
+    # then fail to upgrade to a writer; they queue on busy_timeout instead. Readers in WAL never wait.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _on_connect):
+        return
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)

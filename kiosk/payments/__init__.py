@@ -1,0 +1,1 @@
+"""Payment helpers: the VietQR payload for bank transfers."""

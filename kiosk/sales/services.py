@@ -1,0 +1,169 @@
+"""Selling and refunding. A sale, its lines, payments, stock movements, outbox event and audit entry
+are added in the caller's transaction; the route commits once. Never commits."""
+from __future__ import annotations
+
+from collections import Counter as Tally
+from dataclasses import dataclass
+
+from kiosk import counters
+from kiosk.audit import services as audit
+from kiosk.catalog.services import products_by_sku
+from kiosk.clock import local_today
+from kiosk.errors import Conflict, NotFound, ValidationFailed
+from kiosk.extensions import db
+from kiosk.models import Payment, Refund, RefundLine, Sale, SaleLine, User, new_id, utcnow
+from kiosk.payments import vietqr
+from kiosk.sales.schemas import RefundIn, SaleIn
+from kiosk.shifts.services import require_open_shift
+from kiosk.stock.services import record_movement
+from kiosk.sync.outbox import record_event
+
+SALE_COUNTER = "sale_number"
+
+
+@dataclass(frozen=True)
+class Till:
+    """The kiosk's settings a sale needs."""
+
+    kiosk_code: str
+    bank_bin: str
+    account_no: str
+
+    @classmethod
+    def from_config(cls, config) -> "Till":
+        return cls(config["KIOSK_CODE"], config["VIETQR_BANK_BIN"], config["VIETQR_ACCOUNT_NO"])
+
+
+def get_sale(sale_id: str) -> Sale:
+    sale = db.session.get(Sale, sale_id) if len(sale_id) <= 36 else None
+    if sale is None:
+        raise NotFound("No sale has this id.")
+    return sale
+
+
+def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]:
+    """The sale for this request, and whether it was made now (False: a retry of an earlier one)."""
+    fingerprint = request.fingerprint()
+    if request.id is not None:
+        existing = db.session.get(Sale, str(request.id))
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise Conflict("A different sale already has this id.", code="idempotency_conflict", field="id")
+            return existing, False
+    shift = require_open_shift()
+
+    products = products_by_sku(line.sku for line in request.lines)
+    lines = []
+    for i, line in enumerate(request.lines):
+        product = products.get(line.sku)
+        if product is None or not product.active:
+            raise ValidationFailed(f"No product has SKU {line.sku}.", code="unknown_product",
+                                   field=f"lines.{i}.sku")
+        discount = line.discount_vnd or 0
+        if discount > line.qty * product.price_vnd:
+            raise ValidationFailed("A discount cannot exceed the line's price.", field=f"lines.{i}.discount_vnd")
+        lines.append(SaleLine(line_no=i + 1, product_id=product.id, sku=product.sku, name=product.name,
+                              ocop_stars=product.ocop_stars, qty=line.qty, unit_price_vnd=product.price_vnd,
+                              discount_vnd=discount, total_vnd=line.qty * product.price_vnd - discount))
+    total = sum(line.total_vnd for line in lines)
+
+    paid = sum(p.amount_vnd for p in request.payments)
+    non_cash = sum(p.amount_vnd for p in request.payments if p.method != "cash")
+    if non_cash > total:
+        raise ValidationFailed("Transfer and card payments cannot exceed what is due.", field="payments")
+    if paid < total:
+        raise ValidationFailed(f"Payments of {paid} do not cover the total of {total}.",
+                               code="insufficient_payment", field="payments")
+
+    number = f"{till.kiosk_code}-{counters.next_value(SALE_COUNTER):06d}"
+    transfer = sum(p.amount_vnd for p in request.payments if p.method == "transfer")
+    sale = Sale(
+        id=str(request.id) if request.id else new_id(), number=number, shift_id=shift.id, cashier_id=cashier.id,
+        cashier=cashier, created_at=utcnow(), total_vnd=total, paid_vnd=paid, change_vnd=paid - total,
+        status="paid", note=request.note, fingerprint=fingerprint, lines=lines,
+        payments=[Payment(method=p.method, amount_vnd=p.amount_vnd) for p in request.payments],
+        vietqr=vietqr.payload(till.bank_bin, till.account_no, transfer, number) if transfer else None,
+    )
+    db.session.add(sale)
+
+    today = local_today()
+    warnings = []
+    for line, product in ((line, products[line.sku]) for line in lines):
+        if record_movement(product.id, -line.qty, "sale", ref=sale.id, user=cashier) < 0:
+            warnings.append({"code": "insufficient_stock", "sku": line.sku})
+        if product.certificate_expired(today):
+            warnings.append({"code": "certificate_expired", "sku": line.sku})
+    sale.warnings = warnings
+
+    record_event("sale", sale_event(sale), occurred_at=sale.created_at)
+    audit.record(cashier, "sale.create", "sale", sale.id, number=number, total_vnd=total)
+    return sale, True
+
+
+def refund_sale(sale_id: str, request: RefundIn, user: User) -> Refund:
+    sale = get_sale(sale_id)
+    shift = require_open_shift()
+    wanted = Tally()
+    for line in request.lines:
+        wanted[line.sku] += line.qty
+    for i, line in enumerate(request.lines):
+        left = sum(l.qty - l.refunded_qty for l in sale.lines if l.sku == line.sku)
+        if wanted[line.sku] > left:
+            raise ValidationFailed(f"Only {left} of {line.sku} can still be refunded on this sale.",
+                                   code="refund_exceeds_sale", field=f"lines.{i}.qty")
+
+    refund = Refund(sale_id=sale.id, shift_id=shift.id, created_by_id=user.id, reason=request.reason,
+                    created_at=utcnow(), total_vnd=0)
+    db.session.add(refund)
+    db.session.flush()
+    for sale_line in sale.lines:
+        take = min(wanted[sale_line.sku], sale_line.qty - sale_line.refunded_qty)
+        if take <= 0:
+            continue
+        wanted[sale_line.sku] -= take
+        amount = take * (sale_line.total_vnd // sale_line.qty)
+        sale_line.refunded_qty += take
+        refund.lines.append(RefundLine(sale_line_id=sale_line.id, sku=sale_line.sku, qty=take, amount_vnd=amount))
+        refund.total_vnd += amount
+        record_movement(sale_line.product_id, take, "refund", ref=refund.id, user=user)
+    sale.status = "refunded" if all(l.refunded_qty == l.qty for l in sale.lines) else "partially_refunded"
+
+    record_event("refund", {"id": refund.id, "sale_id": sale.id, "reason": refund.reason,
+                            "created_at": refund.created_at.isoformat(),
+                            "lines": [{"sku": l.sku, "qty": l.qty, "amount_vnd": l.amount_vnd}
+                                      for l in refund.lines]})
+    audit.record(user, "sale.refund", "sale", sale.id, refund_id=refund.id, total_vnd=refund.total_vnd,
+                 reason=refund.reason)
+    return refund
+
+
+def sale_event(sale: Sale) -> dict:
+    """The outbox payload of a sale: what central relies on (CONTRACT.md, event `sale`)."""
+    return {
+        "id": sale.id, "number": sale.number, "created_at": sale.created_at.isoformat(),
+        "shift_id": sale.shift_id, "cashier": sale.cashier.username, "total_vnd": sale.total_vnd,
+        "lines": [{"sku": l.sku, "qty": l.qty, "unit_price_vnd": l.unit_price_vnd,
+                   "discount_vnd": l.discount_vnd} for l in sale.lines],
+        "payments": [{"method": p.method, "amount_vnd": p.amount_vnd} for p in sale.payments],
+    }
+
+
+def sale_json(sale: Sale) -> dict:
+    return {
+        "id": sale.id,
+        "number": sale.number,
+        "created_at": sale.created_at.isoformat(),
+        "cashier": sale.cashier.username,
+        "lines": [{"sku": l.sku, "name": l.name, "qty": l.qty, "unit_price_vnd": l.unit_price_vnd,
+                   "discount_vnd": l.discount_vnd, "total_vnd": l.total_vnd, "refunded_qty": l.refunded_qty}
+                  for l in sale.lines],
+        "total_vnd": sale.total_vnd,
+        "payments": [{"method": p.method, "amount_vnd": p.amount_vnd} for p in sale.payments],
+        "paid_vnd": sale.paid_vnd,
+        "change_vnd": sale.change_vnd,
+        "status": sale.status,
+        "note": sale.note,
+        "warnings": sale.warnings,
+        "vietqr": sale.vietqr,
+        "print_status": "disabled",
+    }

@@ -1,0 +1,94 @@
+"""The stock ledger on the kiosk: movements, balances, adjustments, counts and transfers in. Never commits."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert
+
+from kiosk.audit import services as audit
+from kiosk.catalog.services import products_by_sku
+from kiosk.errors import Conflict, NotFound, ValidationFailed
+from kiosk.extensions import db
+from kiosk.models import Product, StockBalance, StockMovement, Transfer, TransferLine, User, new_id, utcnow
+from kiosk.sync.outbox import record_event
+
+
+def record_movement(product_id: int, delta: int, reason: str, *, ref: str | None = None,
+                    user: User | None = None, detail: str | None = None) -> int:
+    """Append a movement to the ledger and return the product's new balance."""
+    db.session.add(StockMovement(product_id=product_id, delta=delta, reason=reason, ref=ref,
+                                 user_id=user.id if user else None, detail=detail))
+    stmt = insert(StockBalance).values(product_id=product_id, qty=delta)
+    stmt = stmt.on_conflict_do_update(index_elements=[StockBalance.product_id],
+                                      set_={"qty": StockBalance.qty + stmt.excluded.qty})
+    return db.session.scalar(stmt.returning(StockBalance.qty))
+
+
+def stock_levels() -> list[tuple[Product, int]]:
+    rows = db.session.execute(
+        select(Product, StockBalance.qty).outerjoin(StockBalance, StockBalance.product_id == Product.id)
+        .where(Product.active.is_(True)).order_by(Product.name)).all()
+    return [(product, qty or 0) for product, qty in rows]
+
+
+def _product(sku: str, field: str = "sku") -> Product:
+    product = products_by_sku([sku]).get(sku)
+    if product is None:
+        raise ValidationFailed(f"No product has SKU {sku}.", code="unknown_product", field=field)
+    return product
+
+
+def adjust(sku: str, delta: int, reason: str, user: User, note: str | None = None) -> dict:
+    product = _product(sku)
+    adjustment_id = new_id()
+    qty = record_movement(product.id, delta, "count" if reason == "count" else "adjustment",
+                          ref=adjustment_id, user=user, detail=reason)
+    record_event("stock_adjustment", {"id": adjustment_id, "sku": sku, "delta": delta, "reason": reason,
+                                      "note": note})
+    audit.record(user, "stock.adjust", "product", sku, delta=delta, reason=reason, note=note, qty_after=qty)
+    return {"id": adjustment_id, "sku": sku, "delta": delta, "reason": reason, "qty": qty}
+
+
+def record_count(counted: dict[str, int], user: User) -> list[dict]:
+    """A stock count: each counted quantity becomes an adjustment of the difference."""
+    levels = {product.sku: qty for product, qty in stock_levels()}
+    changes = []
+    for sku, qty in counted.items():
+        if sku not in levels:
+            raise ValidationFailed(f"No product has SKU {sku}.", code="unknown_product", field=sku)
+        if qty != levels[sku]:
+            changes.append(adjust(sku, qty - levels[sku], "count", user))
+    return changes
+
+
+def list_transfers() -> list[tuple[Transfer, list[TransferLine]]]:
+    transfers = db.session.scalars(
+        select(Transfer).order_by(Transfer.status.desc(), Transfer.shipped_at.desc())).all()
+    lines = db.session.scalars(select(TransferLine).order_by(TransferLine.id)).all()
+    by_transfer: dict[str, list[TransferLine]] = {}
+    for line in lines:
+        by_transfer.setdefault(line.transfer_id, []).append(line)
+    return [(t, by_transfer.get(t.id, [])) for t in transfers]
+
+
+def receive_transfer(transfer_id: str, received: dict[str, int], user: User) -> Transfer:
+    transfer = db.session.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound("No transfer has this id.")
+    if transfer.status != "in_transit":
+        raise Conflict("This transfer was received already.", code="transfer_already_received")
+    lines = db.session.scalars(select(TransferLine).where(TransferLine.transfer_id == transfer_id)).all()
+    shipped = {line.sku for line in lines}
+    if set(received) != shipped:
+        raise ValidationFailed("Give a received_qty for each line of the transfer, and no other SKU.",
+                               field="lines")
+    products = products_by_sku(shipped)
+    for line in lines:
+        line.received_qty = received[line.sku]
+        if line.received_qty and line.sku in products:
+            record_movement(products[line.sku].id, line.received_qty, "transfer_in", ref=transfer_id, user=user)
+    transfer.status, transfer.received_at, transfer.received_by = "received", utcnow(), user.id
+    record_event("transfer_receipt", {"transfer_id": transfer_id,
+                                      "lines": [{"sku": l.sku, "received_qty": l.received_qty} for l in lines]})
+    audit.record(user, "transfer.receive", "transfer", transfer_id,
+                 lines={l.sku: [l.qty, l.received_qty] for l in lines})
+    return transfer

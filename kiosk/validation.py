@@ -1,0 +1,30 @@
+"""Parsing JSON bodies into pydantic models, with the contract's 400 and 422 answers."""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kiosk.errors import BadRequest, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+_NOT_AN_OBJECT = {"json_invalid", "model_type", "model_attributes_type", "dict_type"}
+
+
+class Body(BaseModel):
+    """Base of every request body: exact JSON types, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+def parse_body(model: type[M]) -> M:
+    raw = request.get_data(cache=True)
+    try:
+        return model.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] in _NOT_AN_OBJECT and not first["loc"] or first["type"] == "json_invalid":
+            raise BadRequest("The body must be a JSON object.") from None
+        field = ".".join(str(part) for part in first["loc"])
+        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from None
