@@ -1,12 +1,17 @@
 """Folding Vietnamese text for search: case and diacritics ignored (`ca phe` finds `Cà phê`)."""
 import unicodedata
 
-_D = str.maketrans({"đ": "d", "Đ": "d"})
+_D = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def strip_diacritics(text: str) -> str:
+    """Tones and marks removed, đ written d, case kept: `Đắk Lắk` -> `Dak Lak`."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.translate(_D))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return strip_diacritics(text).casefold()
 
 
 def like_pattern(text: str) -> str:
