@@ -1,0 +1,104 @@
+"""Helpers for the kiosk API tests: the contract's error shape, and what the database holds."""
+from functools import partial
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from kiosk.auth import services as auth_services
+from kiosk.extensions import db
+from kiosk.models import (ApiToken, AuditEntry, Counter, LoginFailure, OutboxEvent, Payment, Product, Refund,
+                          RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer, TransferLine)
+
+ERROR_KEYS = {"code", "message", "field"}
+# Every sale line of a transfer, card or cash sale of the demo catalogue (kiosk/demo/catalogue.json).
+PRICES = {"CF-CB-500": 145_000, "MO-CP-250": 98_000, "CF-BM-CHON": 390_000, "SR-KP-KEM": 95_000}
+
+
+@pytest.fixture(scope="module")
+def cheap_password_hashes():
+    """scrypt costs ~0.12 s a hash by design; the API tests hash with 1,000 pbkdf2 rounds instead.
+
+    Only the cost changes: passwords are still stored hashed, and checked by the real code.
+    Use with ``pytestmark = pytest.mark.usefixtures("cheap_password_hashes")``.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth_services, "generate_password_hash",
+                      partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+        yield
+
+
+def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
+    """The answer is exactly the contract's error: {"error": {"code", "message", "field"?}}."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.mimetype == "application/json", response.mimetype
+    body = response.get_json()
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) <= ERROR_KEYS and {"code", "message"} <= set(error), error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"], error
+    if field is not None:
+        assert error.get("field") == field, error
+    else:
+        assert isinstance(error.get("field", ""), str), error
+    return error
+
+
+def snapshot(app) -> dict:
+    """Everything a request could write: row counts, counters, balances, shift and transfer states."""
+    with app.app_context():
+        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                  for model in (Sale, SaleLine, Payment, Refund, RefundLine, StockMovement, OutboxEvent,
+                                AuditEntry, Shift, ApiToken, LoginFailure)}
+        return {
+            "counts": counts,
+            "counters": dict(db.session.execute(select(Counter.name, Counter.value)).all()),
+            "balances": dict(db.session.execute(select(StockBalance.product_id, StockBalance.qty)).all()),
+            "open_shifts": db.session.scalar(select(func.count()).where(Shift.closed_at.is_(None))),
+            "transfers": dict(db.session.execute(select(Transfer.id, Transfer.status)).all()),
+            "received": db.session.execute(select(TransferLine.id, TransferLine.received_qty)).all(),
+            "refunded": db.session.execute(select(SaleLine.id, SaleLine.refunded_qty)).all(),
+        }
+
+
+def balances(app) -> dict[str, int]:
+    """Stock on hand per SKU, from the balance table."""
+    with app.app_context():
+        return dict(db.session.execute(
+            select(Product.sku, StockBalance.qty).join(StockBalance, StockBalance.product_id == Product.id)).all())
+
+
+def ledger(app) -> dict[str, int]:
+    """Stock on hand per SKU, summed from the movements."""
+    with app.app_context():
+        return dict(db.session.execute(
+            select(Product.sku, func.sum(StockMovement.delta)).join(StockMovement, StockMovement.product_id == Product.id)
+            .group_by(Product.sku)).all())
+
+
+def outbox(app, event_type: str | None = None) -> list[OutboxEvent]:
+    with app.app_context():
+        stmt = select(OutboxEvent).order_by(OutboxEvent.seq)
+        if event_type:
+            stmt = stmt.where(OutboxEvent.type == event_type)
+        events = db.session.scalars(stmt).all()
+        db.session.expunge_all()
+        return events
+
+
+def assert_books_balance(app) -> None:
+    """The balance table agrees with the ledger, and the outbox is numbered 1..n without gaps."""
+    assert balances(app) == ledger(app)
+    seqs = [event.seq for event in outbox(app)]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def sale_body(*lines, payments=None, **extra) -> dict:
+    """A sale of (sku, qty[, discount]) lines, paid in exact cash unless ``payments`` says otherwise."""
+    body_lines = [{"sku": sku, "qty": qty, **({"discount_vnd": rest[0]} if rest else {})}
+                  for sku, qty, *rest in lines]
+    if payments is None:
+        total = sum(PRICES[line["sku"]] * line["qty"] - line.get("discount_vnd", 0) for line in body_lines)
+        payments = [{"method": "cash", "amount_vnd": total}]
+    return {"lines": body_lines, "payments": payments, **extra}

@@ -1,0 +1,178 @@
+"""GET /api/v1/products: the catalogue, its search (case and diacritics ignored) and barcode lookup."""
+import json
+from datetime import date, timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import update
+
+from kiosk.demo import CATALOGUE
+from kiosk.extensions import db
+from kiosk.models import Product
+from tests.kiosk.apitools import assert_error, cheap_password_hashes  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+
+DEMO = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+ALL_SKUS = {p["sku"] for p in DEMO["products"]}
+CONTRACT_FIELDS = {"sku", "barcode", "name", "unit", "price_vnd", "ocop_stars", "ocop_group", "producer", "origin",
+                   "stock_qty", "certificate_expires_on"}
+
+
+def skus(response) -> set[str]:
+    assert response.status_code == 200, response.get_json()
+    return {p["sku"] for p in response.get_json()["products"]}
+
+
+def search(api, q):
+    return skus(api.get("/products", query_string={"q": q}))
+
+
+def test_without_q_the_whole_catalogue(vendor):
+    assert skus(vendor.get("/products")) == ALL_SKUS
+    assert search(vendor, "") == ALL_SKUS
+    assert search(vendor, "   ") == ALL_SKUS
+
+
+@pytest.mark.parametrize("q", ["ca phe", "cà phê", "CÀ PHÊ", "Ca Phe", "CA PHE", "ca  phe", " ca phe "])
+def test_search_ignores_case_and_diacritics(vendor, q):
+    found = search(vendor, q)
+    assert {"CF-CB-500", "CF-CB-HAT", "CF-BM-CHON", "CF-BM-PHIN", "CF-BM-HOATAN"} <= found
+    assert found == {p["sku"] for p in DEMO["products"] if "Cà phê" in p["name"] or "cà phê" in p["name"]
+                     or p["producer_id"] == 2}  # "Công ty TNHH Cà phê Ban Mê" makes the rest
+
+
+@pytest.mark.parametrize("q", ["MAT ONG", "mật ong", "Mật Ong", "MẬT ONG"])
+def test_search_honey_without_accents(vendor, q):
+    assert search(vendor, q) == {"MO-CP-500", "MO-CP-250", "MO-NGHE", "DL-EH-GUNG"}
+
+
+def test_d_with_stroke_matches_d(vendor):
+    # "Đắk Lắk" is in product names, "Công ty CP Ong mật Đắk Lắk" is a producer.
+    found = search(vendor, "đắk")
+    assert found == search(vendor, "dak") == search(vendor, "ĐẮK") == search(vendor, "DAK")
+    assert {"MO-CP-500", "MO-CP-250", "CC-KA-SOCOLA"} <= found
+
+
+def test_decomposed_unicode_finds_the_same_as_composed(vendor):
+    composed = "Cà phê"
+    decomposed = "Ca\u0300 phe\u0302"  # what some keyboards send
+    assert search(vendor, decomposed) == search(vendor, composed)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("CF-BM", {"CF-BM-CHON", "CF-BM-PHIN", "CF-BM-HOATAN"}),
+    ("cf-bm-chon", {"CF-BM-CHON"}),
+    ("DIEU-HY-500", {"DIEU-HY-500"}),
+    ("Hải Yến", {"DIEU-HY-500", "DIEU-HY-TOI"}),  # the producer, "Cơ sở Hạt điều Hải Yến"
+    ("hai yen", {"DIEU-HY-500", "DIEU-HY-TOI"}),
+    ("ako dhong", {"TC-AKO-KHAN", "TC-AKO-TUI"}),  # producer "HTX Dệt thổ cẩm Buôn Ako Dhong"
+    ("krông pắc", {"SR-KP-SAY", "SR-KP-KEM"}),
+    ("no such thing", set()),
+])
+def test_search_matches_sku_and_producer(vendor, q, expected):
+    assert search(vendor, q) == expected
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("%", {"CC-KA-SOCOLA"}),  # only "Sô-cô-la đen 70% ca cao Đắk Lắk" has a literal %
+    ("70%", {"CC-KA-SOCOLA"}),
+    ("7_%", set()),
+    ("_", set()),
+    ("c_", set()),
+    ("%%", set()),
+    ("ca%phe", set()),
+    ("\\", set()),
+    ("\\%", set()),
+    ("'", {"DL-EH-GUNG", "DL-EH-SA"}),  # "Ea H'leo"
+    ("' OR 1=1 --", set()),
+])
+def test_like_wildcards_are_literal(vendor, q, expected):
+    assert search(vendor, q) == expected
+
+
+def test_a_product_with_a_literal_underscore_is_found_by_it(app, vendor):
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == "TIEU-CS-DO")
+                           .values(search_text="tieu do_dac biet tieu-cs-do"))
+        db.session.commit()
+    assert search(vendor, "o_d") == {"TIEU-CS-DO"}
+
+
+def test_search_of_100_characters_is_fine_and_more_is_422(vendor):
+    assert search(vendor, "a" * 100) == set()
+    assert_error(vendor.get("/products", query_string={"q": "a" * 101}), 422, "validation_error", "q")
+    assert_error(vendor.get("/products", query_string={"q": "%" * 1_000_000}), 422, "validation_error", "q")
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("a\x00b", set()), ("ca\x00phe", set()), ("\ud800", set()), ("💩", set()), ("\u202e", set()),
+    ("\x00", ALL_SKUS), ("\t\n", ALL_SKUS),
+])
+def test_odd_characters_in_q_do_not_fail(vendor, q, expected):
+    assert skus(vendor.get("/products?q=" + quote(q.encode("utf-8", "surrogatepass")))) == expected
+
+
+def test_barcode_lookup(vendor):
+    response = vendor.get("/products", query_string={"barcode": "8936003000070"})
+    assert [p["sku"] for p in response.get_json()["products"]] == ["MO-CP-250"]
+
+
+@pytest.mark.parametrize("barcode", ["0000000000000", "893600300007", "8936003000070 1", "%", "", "a" * 100])
+def test_an_unknown_barcode_is_an_empty_list(vendor, barcode):
+    response = vendor.get("/products", query_string={"barcode": barcode})
+    assert response.status_code == 200
+    assert response.get_json() == {"products": []}
+
+
+def test_products_carry_the_contract_fields(app, vendor):
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == "CF-CB-500")
+                           .values(certificate_expires_on=date.today() + timedelta(days=400)))
+        db.session.commit()
+    [product] = vendor.get("/products", query_string={"barcode": "8936001000010"}).get_json()["products"]
+    assert CONTRACT_FIELDS <= set(product)
+    demo = next(p for p in DEMO["products"] if p["sku"] == "CF-CB-500")
+    producer = next(p for p in DEMO["producers"] if p["id"] == demo["producer_id"])
+    assert product["sku"] == "CF-CB-500"
+    assert product["barcode"] == "8936001000010"
+    assert product["name"] == demo["name"]
+    assert product["unit"] == demo["unit"]
+    assert product["price_vnd"] == 145_000 and isinstance(product["price_vnd"], int)
+    assert product["ocop_stars"] == demo["ocop_stars"] and product["ocop_stars"] in (3, 4, 5)
+    assert product["ocop_group"] == demo["ocop_group"]
+    assert product["producer"] == producer["name"]
+    assert demo["origin_commune"] in product["origin"]
+    assert product["stock_qty"] == demo["stock"]
+    assert date.fromisoformat(product["certificate_expires_on"]) == date.today() + timedelta(days=400)
+    assert product["certificate_expired"] is False
+
+
+def test_an_expired_certificate_is_flagged(app, vendor):
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == "MO-CP-500")
+                           .values(certificate_expires_on=date.today() - timedelta(days=2)))
+        db.session.commit()
+    [product] = vendor.get("/products", query_string={"q": "MO-CP-500"}).get_json()["products"]
+    assert product["certificate_expired"] is True
+    assert product["certificate_expires_on"] == (date.today() - timedelta(days=2)).isoformat()
+
+
+def test_stock_qty_follows_sales(vendor, open_shift):
+    assert vendor.post("/sales", {"lines": [{"sku": "MO-CP-250", "qty": 4}],
+                                  "payments": [{"method": "cash", "amount_vnd": 392_000}]}).status_code == 201
+    [product] = vendor.get("/products", query_string={"q": "MO-CP-250"}).get_json()["products"]
+    assert product["stock_qty"] == 45 - 4
+
+
+def test_inactive_products_are_not_listed(app, vendor):
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == "SR-KP-KEM").values(active=False))
+        db.session.commit()
+    assert skus(vendor.get("/products")) == ALL_SKUS - {"SR-KP-KEM"}
+    assert search(vendor, "kem sau rieng") == set()
+    assert skus(vendor.get("/products", query_string={"barcode": "8936010000223"})) == set()
+
+
+def test_products_need_a_login(anonymous):
+    assert_error(anonymous.get("/products"), 401, "unauthorized")
