@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from dataclasses import dataclass
+from uuid import UUID
 
 from kiosk import counters
 from kiosk.audit import services as audit
@@ -35,7 +36,11 @@ class Till:
 
 
 def get_sale(sale_id: str) -> Sale:
-    sale = db.session.get(Sale, sale_id) if len(sale_id) <= 36 else None
+    """The sale with this id, however its UUID is written (a client may send its id in upper case)."""
+    try:
+        sale = db.session.get(Sale, str(UUID(sale_id)))
+    except ValueError:
+        sale = None
     if sale is None:
         raise NotFound("No sale has this id.")
     return sale
@@ -87,13 +92,13 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
     db.session.add(sale)
 
     today = local_today()
-    warnings = []
+    warnings = []  # (code, sku), once each even when a product is on several lines
     for line, product in ((line, products[line.sku]) for line in lines):
         if record_movement(product.id, -line.qty, "sale", ref=sale.id, user=cashier) < 0:
-            warnings.append({"code": "insufficient_stock", "sku": line.sku})
+            warnings.append(("insufficient_stock", line.sku))
         if product.certificate_expired(today):
-            warnings.append({"code": "certificate_expired", "sku": line.sku})
-    sale.warnings = warnings
+            warnings.append(("certificate_expired", line.sku))
+    sale.warnings = [{"code": code, "sku": sku} for code, sku in dict.fromkeys(warnings)]
 
     record_event("sale", sale_event(sale), occurred_at=sale.created_at)
     audit.record(cashier, "sale.create", "sale", sale.id, number=number, total_vnd=total)

@@ -1,6 +1,7 @@
 """POST /api/v1/sales and GET /api/v1/sales/<id>: payments, VietQR, idempotency, stock, outbox, audit."""
 import uuid
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select, update
@@ -159,6 +160,18 @@ def test_the_id_is_compared_as_a_uuid(vendor, open_shift):
     assert again.status_code == 200 and again.get_json()["id"] == first["id"] == str(sale_id)
 
 
+@pytest.mark.parametrize("spelling", [str.upper, lambda s: s.replace("-", ""), lambda s: quote("{" + s + "}"),
+                                      lambda s: "urn:uuid:" + s])
+def test_a_sale_is_found_by_its_client_id_however_the_uuid_is_written(vendor, manager, open_shift, spelling):
+    sale_id = str(uuid.uuid4())
+    sale = sell(vendor, sale_body(("CF-CB-500", 1), id=sale_id.upper()))
+    assert sale["id"] == sale_id
+    assert vendor.get(f"/sales/{spelling(sale_id)}").get_json() == sale
+    refund = manager.post(f"/sales/{spelling(sale_id)}/refunds", {"lines": [{"sku": "CF-CB-500", "qty": 1}],
+                                                                  "reason": "đổi ý"})
+    assert refund.status_code == 201 and refund.get_json()["sale_id"] == sale_id
+
+
 @pytest.mark.parametrize("change", [
     lambda b: b["lines"][0].update(qty=2),
     lambda b: b["lines"][0].update(discount_vnd=1),
@@ -249,6 +262,14 @@ def test_an_expired_certificate_is_flagged_at_the_till(app, vendor, open_shift):
     assert sale["warnings"] == [{"code": "certificate_expired", "sku": "CF-CB-500"}]
     flags = {p["sku"]: p["certificate_expired"] for p in vendor.get("/products").get_json()["products"]}
     assert flags["CF-CB-500"] is True and flags["MO-CP-250"] is False
+
+
+def test_one_warning_per_product_and_kind_when_a_product_is_on_several_lines(app, vendor, open_shift):
+    set_certificate(app, "SR-KP-KEM", date.today() - timedelta(days=1))
+    sale = sell(vendor, sale_body(("SR-KP-KEM", 2), ("SR-KP-KEM", 2), ("SR-KP-KEM", 1), ("MO-CP-250", 1)))
+    assert sorted(sale["warnings"], key=lambda w: w["code"]) == [
+        {"code": "certificate_expired", "sku": "SR-KP-KEM"}, {"code": "insufficient_stock", "sku": "SR-KP-KEM"}]
+    assert balances(app)["SR-KP-KEM"] == 3 - 5
 
 
 def test_every_sale_writes_one_outbox_event_in_order(app, vendor, open_shift):
