@@ -1,22 +1,30 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
 
 from kiosk.auth.services import MIN_PASSWORD_LENGTH
+from kiosk.forms import required
+
+TOO_LONG = _l("Too long.")
+SHORT_PASSWORD = _l("A password has at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[required(), Length(max=64, message=TOO_LONG)])
+    password = PasswordField(_l("Password"), validators=[required(), Length(max=256, message=TOO_LONG)])
+
+
+def new_password():
+    return [required(), Length(min=MIN_PASSWORD_LENGTH, max=256, message=SHORT_PASSWORD)]
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
-    role = SelectField(_l("Role"), choices=[("vendor", _l("Vendor")), ("manager", _l("Manager"))])
+    username = StringField(_l("Username"), validators=[required(), Length(max=64, message=TOO_LONG)])
+    password = PasswordField(_l("Password"), validators=new_password())
+    role = SelectField(_l("Role"), choices=[SelectChoice("vendor", _l("Vendor")),
+                                                SelectChoice("manager", _l("Manager"))])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"),
-                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
+    password = PasswordField(_l("New password"), validators=new_password())

@@ -1,5 +1,6 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -8,7 +9,9 @@ from kiosk.auth.forms import LoginForm, PasswordForm, UserForm
 from kiosk.auth.guards import page_login_required
 from kiosk.errors import DomainError
 from kiosk.extensions import db, login_manager
+from kiosk.home import same_site_referrer
 from kiosk.models import User
+from kiosk.ui import flash_error
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -20,7 +23,15 @@ def load_user(user_id: str):
 
 
 login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in first.")
+login_manager.localize_callback = str  # translated when flashed, in the reader's language
+login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (never `//host` or a full URL) may be the page to go back to after login."""
+    return target if target and target.startswith("/") and not target.startswith(("//", "/\\")) else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,7 +53,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
-            return redirect(url_for("sales.sell"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("sales.sell"))
     return render_template("auth/login.html", form=form)
 
 
@@ -61,8 +72,7 @@ def logout():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
-    return redirect(target or url_for("sales.sell"))
+    return redirect(same_site_referrer() or url_for("sales.sell"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -73,7 +83,8 @@ def users():
         try:
             services.create_user(form.username.data, form.password.data, form.role.data)
         except DomainError as error:
-            flash(error.message, "error")
+            db.session.rollback()
+            flash_error(error)
         else:
             db.session.commit()
             flash(_("User created."), "success")

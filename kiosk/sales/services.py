@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from uuid import UUID
+
+from sqlalchemy import select
 
 from kiosk import counters
 from kiosk.audit import services as audit
 from kiosk.catalog.services import products_by_sku
-from kiosk.clock import local_today
+from kiosk.clock import LOCAL_TZ, local_today
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.extensions import db
 from kiosk.models import Payment, Refund, RefundLine, Sale, SaleLine, User, new_id, utcnow
@@ -172,3 +175,13 @@ def sale_json(sale: Sale) -> dict:
         "vietqr": sale.vietqr,
         "print_status": "disabled",
     }
+
+
+def sales_on(day: date, page: int, page_size: int) -> tuple[list[Sale], bool]:
+    """The sales of one local day, newest first, a page at a time; and whether an older page follows."""
+    start = datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc)
+    rows = db.session.scalars(
+        select(Sale).where(Sale.created_at >= start, Sale.created_at < start + timedelta(days=1))
+        .order_by(Sale.created_at.desc(), Sale.number.desc())
+        .limit(page_size + 1).offset((page - 1) * page_size)).all()
+    return list(rows[:page_size]), len(rows) > page_size

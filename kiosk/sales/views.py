@@ -1,11 +1,102 @@
-from flask import Blueprint, render_template
+from datetime import date, timedelta
 
+import qrcode
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from qrcode.image.svg import SvgPathImage
+
+from kiosk import ui
 from kiosk.auth.guards import page_login_required
+from kiosk.catalog.services import find_products, product_json
+from kiosk.clock import local_today
+from kiosk.errors import DomainError, NotFound
+from kiosk.extensions import db
+from kiosk.i18n import vnd
+from kiosk.sales import services
+from kiosk.sales.forms import RefundForm
+from kiosk.sales.schemas import RefundIn, RefundLineIn
+from kiosk.shifts.services import current_shift
 
 bp = Blueprint("sales", __name__, template_folder="templates")
+GRID_SIZE = 120  # products shown before a search; the search reaches the whole catalogue
+PAGE_SIZE = 30
+
+
+def _sale_or_404(sale_id: str):
+    try:
+        return services.get_sale(sale_id)
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/sell")
 @page_login_required()
 def sell():
-    return render_template("sales/sell.html")
+    today = local_today()
+    products = [product_json(p, qty, today) for p, qty in find_products()[:GRID_SIZE]]
+    return render_template("sales/sell.html", shift=current_shift(), products=products)
+
+
+@bp.get("/sales")
+@page_login_required()
+def index():
+    today = local_today()
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = today
+    page = ui.page_number()
+    sales, has_next = services.sales_on(day, page, PAGE_SIZE)
+    return render_template("sales/index.html", sales=sales, day=day, today=today, page=page, has_next=has_next,
+                           previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+
+
+@bp.get("/sales/<sale_id>")
+@page_login_required()
+def detail(sale_id: str):
+    sale = _sale_or_404(sale_id)
+    form = RefundForm()
+    if not form.lines.entries:
+        for _line in sale.lines:
+            form.lines.append_entry()
+    return render_template("sales/detail.html", sale=sale, form=form)
+
+
+@bp.post("/sales/<sale_id>/refund")
+@page_login_required("manager")
+def refund(sale_id: str):
+    sale = _sale_or_404(sale_id)
+    form = RefundForm()
+    if not form.validate():
+        ui.flash_form_errors(form)
+        return redirect(url_for("sales.detail", sale_id=sale.id))
+    wanted = form.quantities(sale.lines)
+    if not wanted:
+        flash(_("Type the quantity to refund on at least one line."), "error")
+        return redirect(url_for("sales.detail", sale_id=sale.id))
+    try:
+        body = RefundIn(lines=[RefundLineIn(sku=sku, qty=qty) for sku, qty in wanted.items()],
+                        reason=form.reason.data.strip())
+    except ValidationError:
+        flash(_("That is more than can still be refunded on this sale."), "error")
+        return redirect(url_for("sales.detail", sale_id=sale.id))
+    try:
+        made = services.refund_sale(sale.id, body, g.user)
+    except DomainError as error:
+        db.session.rollback()
+        ui.flash_error(error)
+    else:
+        db.session.commit()
+        flash(_("Refunded %(amount)s. Give it back in cash.", amount=vnd(made.total_vnd)), "success")
+    return redirect(url_for("sales.detail", sale_id=sale.id))
+
+
+@bp.get("/sales/<sale_id>/vietqr.svg")
+@page_login_required()
+def vietqr(sale_id: str):
+    sale = _sale_or_404(sale_id)
+    if not sale.vietqr:
+        abort(404)
+    svg = qrcode.make(sale.vietqr, image_factory=SvgPathImage, box_size=10, border=4).to_string()
+    return svg, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=86400"}

@@ -74,3 +74,9 @@ def close_shift(counted_cash_vnd: int, user: User) -> dict:
 def shift_json(shift: Shift) -> dict:
     return {"id": shift.id, "opened_at": shift.opened_at.isoformat(), "opened_by": shift.opened_by.username,
             "opening_cash_vnd": shift.opening_cash_vnd}
+
+
+def closed_shifts(limit: int) -> list[Shift]:
+    """The most recently closed shifts, newest first."""
+    return list(db.session.scalars(
+        select(Shift).where(Shift.closed_at.is_not(None)).order_by(Shift.closed_at.desc()).limit(limit)))

@@ -1,0 +1,105 @@
+"""What the pages show people: labels for the domain's codes and friendly error messages.
+
+Codes stay in English in the database and the API; these turn them into the reader's language.
+"""
+from __future__ import annotations
+
+from flask import flash, request
+from flask_babel import lazy_gettext as _l
+from wtforms import FieldList, FormField
+
+from kiosk.errors import DomainError
+
+LABELS = {
+    "ocop_group": {
+        "food": _l("Food"), "beverage": _l("Beverages"), "herbal": _l("Herbal products"),
+        "textile": _l("Textiles and garments"), "handicraft": _l("Handicrafts and decor"),
+        "tourism": _l("Rural tourism"),
+    },
+    "producer_kind": {"cooperative": _l("Cooperative"), "company": _l("Company"), "household": _l("Household")},
+    "payment_method": {"cash": _l("Cash"), "transfer": _l("Bank transfer"), "card": _l("Card")},
+    "adjustment_reason": {"damaged": _l("Damaged"), "expired": _l("Expired"), "count": _l("Stock count"),
+                          "other": _l("Other")},
+    "sale_status": {"paid": _l("Paid"), "partially_refunded": _l("Partly refunded"), "refunded": _l("Refunded")},
+    "transfer_status": {"in_transit": _l("On its way"), "received": _l("Received")},
+    "role": {"vendor": _l("Vendor"), "manager": _l("Manager")},
+    "warning": {"insufficient_stock": _l("More than the stock on hand"),
+                "certificate_expired": _l("OCOP certificate expired")},
+    "audit_action": {
+        "sale.create": _l("Sale"), "sale.refund": _l("Refund"), "shift.open": _l("Shift opened"),
+        "shift.close": _l("Shift closed"), "stock.adjust": _l("Stock adjustment"),
+        "transfer.receive": _l("Transfer received"),
+    },
+}
+
+# Error codes of the contract, as a vendor should read them.
+ERROR_MESSAGES = {
+    "no_open_shift": _l("No shift is open. Open a shift first."),
+    "shift_already_open": _l("A shift is already open."),
+    "unknown_product": _l("This product is not in the catalogue."),
+    "insufficient_payment": _l("The payments do not cover the total."),
+    "refund_exceeds_sale": _l("That is more than can still be refunded on this sale."),
+    "transfer_already_received": _l("This transfer was received already."),
+    "user_exists": _l("A user with this name already exists."),
+    "not_found": _l("Not found."),
+    # validation errors, by field
+    "validation_error:username": _l("A username is 1 to 64 letters, digits, dots or underscores."),
+    "validation_error:lines": _l("Give the received quantity of every line of the shipment."),
+}
+
+MAX_PAGE = 100_000
+
+# Bank names of common Vietnamese bank BINs, to show next to the account for a transfer.
+BANK_NAMES = {
+    "970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
+    "970422": "MB Bank", "970407": "Techcombank", "970416": "ACB", "970432": "VPBank",
+    "970423": "TPBank", "970403": "Sacombank", "970448": "OCB", "970441": "VIB",
+}
+
+
+def label(code: str | None, kind: str) -> str:
+    """The translated label of ``code`` (a payment method, an OCOP group...), or the code itself."""
+    if code is None:
+        return ""
+    return str(LABELS[kind].get(code, code))
+
+
+def error_message(error: DomainError) -> str:
+    known = ERROR_MESSAGES.get(f"{error.code}:{error.field}", ERROR_MESSAGES.get(error.code))
+    return str(known) if known is not None else error.message
+
+
+def flash_error(error: DomainError) -> None:
+    flash(error_message(error), "error")
+
+
+def _field_errors(fields):
+    for field in fields:
+        if isinstance(field, FieldList):
+            yield from _field_errors(field.entries)
+        elif isinstance(field, FormField):
+            yield from _field_errors(field.form)
+        else:
+            for message in field.errors:
+                yield field.label.text, message
+
+
+def flash_form_errors(form) -> None:
+    """One flash per invalid field (sub-forms included), prefixed with the field's label."""
+    for text, message in _field_errors(form):
+        flash(f"{text}: {message}", "error")
+
+
+def page_number() -> int:
+    """The ``page`` query argument, from 1 to a bound that keeps OFFSET a small integer."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def stars(count: int) -> str:
+    return "★" * count
+
+
+def register(app) -> None:
+    app.add_template_filter(label)
+    app.add_template_filter(stars)
+    app.add_template_global(BANK_NAMES, "bank_names")
