@@ -1,0 +1,78 @@
+"""Browser tests: the real kiosk app served on a free loopback port, driven in Debian's Chromium."""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from kiosk import demo
+from kiosk.extensions import db
+from tests.conftest import kiosk_app
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+SIZES = {"tablet": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def _unavailable(reason: str):
+    """No browser: a failure in CI (the browser tests must run there), a skip on a developer's machine."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so the browser tests may not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"Chromium not found at {CHROMIUM}: install Debian's chromium or set CHROMIUM_PATH")
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as error:
+            _unavailable(f"Chromium at {CHROMIUM} did not start: {error}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_kiosk(tmp_path, migrated_kiosk_db):
+    """The kiosk with the demo data, served by werkzeug on 127.0.0.1 and a free port; yields its base URL."""
+    shutil.copy(migrated_kiosk_db, tmp_path / "kiosk.sqlite3")
+    app = kiosk_app(tmp_path)
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def page(request, browser, live_kiosk):
+    """A fresh browser context at tablet or phone size, its base URL set to the live kiosk."""
+    context = browser.new_context(viewport=SIZES[request.param], base_url=live_kiosk, locale="vi-VN",
+                                  has_touch=True)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    tab.size_name = request.param
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def screenshot(tab, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{name}-{tab.size_name}.png"), full_page=False)
