@@ -82,8 +82,11 @@ def receive_transfer(transfer_id: str, received: dict[str, int], user: User) -> 
         raise ValidationFailed("Give a received_qty for each line of the transfer, and no other SKU.",
                                field="lines")
     products = products_by_sku(shipped)
+    last = {line.sku: line for line in lines}  # a SKU shipped on several lines: the last takes any surplus
+    left = dict(received)
     for line in lines:
-        line.received_qty = received[line.sku]
+        line.received_qty = left[line.sku] if line is last[line.sku] else min(left[line.sku], line.qty)
+        left[line.sku] -= line.received_qty
         if line.received_qty and line.sku in products:
             record_movement(products[line.sku].id, line.received_qty, "transfer_in", ref=transfer_id, user=user)
     transfer.status, transfer.received_at, transfer.received_by = "received", utcnow(), user.id

@@ -228,6 +228,16 @@ def test_the_number_starts_with_the_kiosk_code(tmp_path, migrated_kiosk_db):
         db.engine.dispose()
 
 
+def test_a_product_taken_off_the_catalogue_cannot_be_sold(app, vendor, open_shift):
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == "SR-KP-KEM").values(active=False))
+        db.session.commit()
+    before = snapshot(app)
+    assert_error(vendor.post("/sales", sale_body(("MO-CP-250", 1), ("SR-KP-KEM", 1))), 422, "unknown_product",
+                 "lines.1.sku")
+    assert snapshot(app) == before
+
+
 def test_stock_goes_down_with_the_sale(app, vendor, open_shift):
     sale = sell(vendor, sale_body(("CF-CB-500", 3), ("MO-CP-250", 5)))
     assert balances(app) | {"CF-CB-500": 37, "MO-CP-250": 40} == balances(app)

@@ -185,6 +185,22 @@ def test_a_transfer_of_a_product_unknown_here_still_counts_what_it_can(app, vend
     assert {l["sku"]: l["received_qty"] for l in event.payload["lines"]} == {"MO-CP-250": 4, "NEW-FROM-CENTRAL": 3}
 
 
+def test_a_product_shipped_on_two_lines_is_counted_once(app, vendor):
+    with app.app_context():
+        db.session.add(Transfer(id="t-3", status="in_transit", shipped_at=utcnow()))
+        db.session.add_all([TransferLine(transfer_id="t-3", sku="MO-CP-250", qty=4),
+                            TransferLine(transfer_id="t-3", sku="MO-CP-250", qty=2)])
+        db.session.commit()
+    before = stock(vendor)["MO-CP-250"]
+    assert receive(vendor, "t-3", [("MO-CP-250", 5)]).status_code == 200
+    assert stock(vendor)["MO-CP-250"] == before + 5
+    [event] = outbox(app, "transfer_receipt")
+    assert sum(l["received_qty"] for l in event.payload["lines"]) == 5
+    [transfer] = [t for t in vendor.get("/transfers").get_json()["transfers"] if t["id"] == "t-3"]
+    assert [(l["qty"], l["received_qty"]) for l in transfer["lines"]] == [(4, 4), (2, 1)]
+    assert_books_balance(app)
+
+
 def test_stock_and_transfers_need_a_login(anonymous, demo_data):
     assert_error(anonymous.get("/stock"), 401, "unauthorized")
     assert_error(anonymous.get("/transfers"), 401, "unauthorized")
