@@ -3,6 +3,7 @@
 One kiosk (demo data, an open shift, one sale) serves the whole table: a rejected request must leave
 every table, counter, balance and state exactly as it was, which each case checks.
 """
+import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -273,6 +274,27 @@ def test_bad_input_is_a_contract_error_and_writes_nothing(world, case):
     response = client.open(path, method=case.method, headers=headers, **kwargs)
     assert_error(response, case.status, case.code, case.field)
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("name, path, role, _", BODY_ENDPOINTS, ids=[e[0] for e in BODY_ENDPOINTS])
+def test_a_streamed_20mb_body_is_413_too(world, name, path, role, _):
+    """Chunked, with no Content-Length: the server cuts the stream at the limit; the kiosk must still say 413."""
+    headers = {"Authorization": f"Bearer {world['tokens'][role]}"} if role else {}
+    before = snapshot(world["app"])
+    response = world["client"].post("/api/v1" + path.format(**world), input_stream=io.BytesIO(TWENTY_MB),
+                                     content_type="application/json",
+                                     headers={**headers, "Transfer-Encoding": "chunked"},
+                                     environ_overrides={"wsgi.input_terminated": True})
+    assert_error(response, 413, "payload_too_large")
+    assert snapshot(world["app"]) == before
+
+
+def test_a_streamed_small_body_is_read(world):
+    headers = {"Authorization": f"Bearer {world['tokens']['vendor']}", "Transfer-Encoding": "chunked"}
+    response = world["client"].post("/api/v1/shifts", input_stream=io.BytesIO(b'{"opening_cash_vnd": -1}'),
+                                    content_type="application/json", headers=headers,
+                                    environ_overrides={"wsgi.input_terminated": True})
+    assert_error(response, 422, "validation_error", "opening_cash_vnd")
 
 
 def test_the_table_covers_every_endpoint_and_the_world_still_works(world):
