@@ -102,7 +102,7 @@ def test_a_product_with_a_literal_underscore_is_found_by_it(app, vendor):
 def test_search_of_100_characters_is_fine_and_more_is_422(vendor):
     assert search(vendor, "a" * 100) == set()
     assert_error(vendor.get("/products", query_string={"q": "a" * 101}), 422, "validation_error", "q")
-    assert_error(vendor.get("/products", query_string={"q": "%" * 1_000_000}), 422, "validation_error", "q")
+    assert_error(vendor.get("/products", query_string={"q": "%" * 100_000}), 422, "validation_error", "q")
 
 
 @pytest.mark.parametrize("q, expected", [
