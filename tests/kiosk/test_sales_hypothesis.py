@@ -60,6 +60,7 @@ def check_answer(app, api, body, before, seen):
     assert after["counts"]["outbox_events"] == before["counts"]["outbox_events"] + 1
     assert after["counts"]["stock_movements"] == before["counts"]["stock_movements"] + len(sale["lines"])
     assert api.get(f"/sales/{sale['id']}").get_json() == sale
+    assert_books_balance(app)
     seen[sale["id"]] = sale
     return status, sale
 
