@@ -139,3 +139,51 @@ def test_the_sale_page_is_light(page, request):
     print(f"\nsale page at {page.size_name}: {len(requests)} requests, {transferred} bytes transferred: {requests}")
     assert len(requests) < 10
     assert transferred < 200 * 1024
+
+
+def test_a_split_payment_with_a_discount_survives_a_lost_answer(page):
+    """The sale's id is made on the tablet and kept until the kiosk answers: charging again after a lost
+    answer gets the same sale back, never a second one."""
+    log_in(page)
+    open_shift(page)
+    page.click("#grid .product[data-sku='MC-TL-500']")
+    line = page.locator("#cart .cart-line[data-sku='MC-TL-500']")
+    line.get_by_role("button", name="Thêm một").click()
+    line.locator(".cl-discount").fill("20.000")
+    expect(line.locator(".cl-total")).to_have_text("400.000 ₫")
+    expect(page.locator("#total")).to_have_text("400.000 ₫")
+
+    choose_method(page, "split")
+    rows = page.locator("#split-rows .split-row")
+    rows.nth(0).locator("input").fill("150.000")
+    expect(page.locator("#split-remaining")).to_have_text("Còn thiếu: 250.000 ₫")
+    expect(page.locator("#charge")).to_be_disabled()
+    page.click("#add-payment")
+    expect(rows.nth(1).locator("select")).to_have_value("transfer")
+    rows.nth(1).get_by_role("button", name="Phần còn lại").click()
+    expect(rows.nth(1).locator("input")).to_have_value("250.000")
+    expect(page.locator("#split-remaining")).to_have_text("Tiền thừa: 0 ₫")
+
+    answers = []
+
+    def lose_the_first_answer(route):
+        if answers:
+            route.continue_()
+        else:
+            answers.append(route.fetch().status)  # the kiosk records the sale...
+            route.abort()  # ...and the answer never reaches the tablet
+
+    page.route("**/api/v1/sales", lose_the_first_answer)
+    page.click("#charge")
+    expect(page.locator("#error")).to_contain_text("không bao giờ bị ghi hai lần")
+    assert answers == [201]
+    expect(page.locator("#cart .cart-line")).to_have_count(1)  # the cart is kept
+    page.click("#charge")
+    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#r-number")).to_have_text("DEMO01-000001")
+    expect(page.locator("#r-qr-amount")).to_have_text("250.000 ₫")
+    page.click("#new-sale")
+
+    page.goto("/sales")
+    expect(page.locator("a.row-link")).to_have_count(1)
+    expect(page.locator("a.row-link")).to_have_text("DEMO01-000001")

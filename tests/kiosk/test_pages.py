@@ -121,9 +121,10 @@ def test_the_sale_screen_carries_the_catalogue_and_the_csrf_token(vendor_browser
     catalogue = re.search(r'<script type="application/json" id="catalogue">(.*?)</script>', page, re.S).group(1)
     assert catalogue.count('"sku":') == 24
     assert re.search(r'<meta name="csrf-token" content="[^"]+">', page)
-    assert 'src="/static/js/sell.js"' in page and 'href="/static/css/app.css"' in page
-    assert vendor_browser.get("/static/js/sell.js").status_code == 200
-    assert vendor_browser.get("/static/css/app.css").status_code == 200
+    assert 'href="/static/css/app.css"' in page and vendor_browser.get("/static/css/app.css").status_code == 200
+    for script in ("till", "shelf", "sell"):
+        assert f'<script src="/static/js/{script}.js" defer>' in page
+        assert vendor_browser.get(f"/static/js/{script}.js").status_code == 200
 
 
 def test_the_api_takes_the_sale_screens_session_only_with_its_csrf_token(vendor_browser):

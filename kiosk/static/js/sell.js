@@ -1,224 +1,36 @@
-/* The sale screen: search or scan, a cart kept in localStorage, payments, and POST /api/v1/sales.
-   Plain JavaScript, no library. Texts come translated from the page (#strings), products from #catalogue. */
+/* The sale screen's cart side: the cart (kept in localStorage), payments, POST /api/v1/sales, the result.
+   Plain JavaScript, no library; the products side is shelf.js, the arithmetic till.js. Texts come translated
+   from the page (#strings). */
 (function () {
   "use strict";
 
   var root = document.getElementById("sell");
   if (!root) { return; }
-  var T = readJson("strings");
-  var catalogue = readJson("catalogue");
+  var Till = window.Till, vnd = Till.vnd, parseMoney = Till.parseMoney, format = Till.format, el = Till.el;
+  var T = Till.readJson("strings");
   var csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var STORE = "kiosk.sale.v1";
   var NOTES = [100000, 200000, 500000];
   var $ = function (id) { return document.getElementById(id); };
-  var search = $("search"), grid = $("grid"), cartList = $("cart"), errorBox = $("error");
+  var cartList = $("cart"), errorBox = $("error");
   var chargeButton = $("charge"), resultPanel = $("result");
-  var state = restore();
-  var searchTimer = null, searchSeq = 0, sending = false, scanQueue = Promise.resolve();
+  var state = Till.load(STORE), sending = false;
+  var shelf = window.Shelf({ root: root, T: T, onPick: addToCart, onError: showError, onMessage: showMessage,
+                             onScanStart: hideResult });
 
-  /* ---------- helpers ---------- */
+  function save() { Till.store(STORE, state); }
+  function total() { return Till.total(state); }
 
-  function readJson(id) { return JSON.parse(document.getElementById(id).textContent); }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function vnd(amount) {
-    var digits = String(Math.abs(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-    return (amount < 0 ? "-" : "") + digits + " \u20ab";
-  }
-
-  /* "45.000", "45,000", "45 000 ₫", "45000", "45k": 45000. Empty: null. Anything else: NaN. */
-  function parseMoney(text) {
-    var cleaned = String(text || "").trim().replace(/\s*(\u20ab|\u0111)$/, "");
-    if (!cleaned) { return null; }
-    var match = /^(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(k|ngh\u00ecn|ng\u00e0n)?$/i.exec(cleaned);
-    if (!match) { return NaN; }
-    var value = parseInt(match[1].replace(/\D/g, ""), 10);
-    return match[2] ? value * 1000 : value;
-  }
-
-  function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
-  }
-
-  function newId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
-    var bytes = new Uint8Array(16);
-    if (c && c.getRandomValues) { c.getRandomValues(bytes); } // randomUUID needs HTTPS; a stall LAN may be plain HTTP
-    else { for (var i = 0; i < 16; i++) { bytes[i] = Math.floor(Math.random() * 256); } }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
-  }
-
-  /* ---------- state, kept in localStorage so a reload loses nothing ---------- */
-
-  function fresh() {
-    return { id: newId(), lines: [], method: "cash", tendered: "", split: [{ method: "cash", amount: "" }] };
-  }
-
-  function restore() {
-    try {
-      var saved = JSON.parse(window.localStorage.getItem(STORE));
-      if (saved && saved.id && Array.isArray(saved.lines)) { return saved; }
-    } catch (e) { /* no storage or a damaged entry: start afresh */ }
-    return fresh();
-  }
-
-  function save() {
-    try { window.localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ }
-  }
-
-  function lineTotal(line) {
-    var discount = parseMoney(line.discount) || 0;
-    return line.qty * line.price - discount;
+  /* The payments to send, or {error} in the vendor's words. */
+  function payments() {
+    var pay = Till.payments(state);
+    if (pay.error) { pay.error = format(T[pay.error], { amount: vnd(pay.amount || 0) }); }
+    return pay;
   }
 
   function lineProblem(line) {
-    var discount = parseMoney(line.discount);
-    if (!(line.qty >= 1 && line.qty <= 10000)) { return T.bad_qty; }
-    if (discount !== null && (isNaN(discount) || discount > line.qty * line.price)) { return T.bad_discount; }
-    return null;
-  }
-
-  function total() {
-    return state.lines.reduce(function (sum, line) { return sum + Math.max(lineTotal(line), 0); }, 0);
-  }
-
-  function itemCount() {
-    return state.lines.reduce(function (sum, line) { return sum + (line.qty || 0); }, 0);
-  }
-
-  /* The payments to send, or {error} saying what is missing. */
-  function payments() {
-    var due = total();
-    if (due === 0) { return { list: [] }; }
-    if (state.method === "transfer" || state.method === "card") {
-      return { list: [{ method: state.method, amount_vnd: due }] };
-    }
-    if (state.method === "cash") {
-      var tendered = parseMoney(state.tendered);
-      if (tendered === null) { tendered = due; }
-      if (isNaN(tendered)) { return { error: T.bad_amount }; }
-      if (tendered < due) { return { error: T.not_enough_cash }; }
-      return { list: [{ method: "cash", amount_vnd: tendered }] };
-    }
-    var list = [], paid = 0, nonCash = 0;
-    for (var i = 0; i < state.split.length; i++) {
-      var row = state.split[i], amount = parseMoney(row.amount);
-      if (amount === null || amount === 0) { continue; }
-      if (isNaN(amount)) { return { error: T.bad_amount }; }
-      list.push({ method: row.method, amount_vnd: amount });
-      paid += amount;
-      if (row.method !== "cash") { nonCash += amount; }
-    }
-    if (nonCash > due) { return { error: T.non_cash_too_much }; }
-    if (paid < due) { return { error: format(T.still_due, { amount: vnd(due - paid) }) }; }
-    return { list: list };
-  }
-
-  /* ---------- the product grid ---------- */
-
-  function productCard(product) {
-    var card = el("button", "product");
-    card.type = "button";
-    card.setAttribute("data-sku", product.sku);
-    if (product.certificate_expired) { card.appendChild(el("span", "badge badge-danger", T.certificate_expired)); }
-    card.appendChild(el("span", "p-name", product.name));
-    var meta = el("span", "p-meta");
-    meta.appendChild(el("span", "stars", "\u2605".repeat(product.ocop_stars)));
-    var stock = el("span", "p-stock" + (product.stock_qty <= 0 ? " out" : ""),
-                   format(T.stock_qty, { qty: product.stock_qty, unit: product.unit }));
-    meta.appendChild(stock);
-    card.appendChild(el("span", "p-price", vnd(product.price_vnd)));
-    card.appendChild(meta);
-    card.addEventListener("click", function () { addToCart(product); });
-    return card;
-  }
-
-  function showProducts(products, status) {
-    grid.textContent = "";
-    products.forEach(function (p) { grid.appendChild(productCard(p)); });
-    $("search-status").textContent = status || "";
-  }
-
-  function api(url, options) {
-    options = options || {};
-    options.credentials = "same-origin";
-    options.headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
-    return fetch(url, options).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        return { status: response.status, ok: response.ok, body: body };
-      });
-    });
-  }
-
-  function findProducts(param, value) {
-    return api(root.getAttribute("data-api-products") + "?" + param + "=" + encodeURIComponent(value));
-  }
-
-  function runSearch() {
-    var q = search.value.trim(), seq = ++searchSeq;
-    if (!q) { showProducts(catalogue, ""); return; }
-    findProducts("q", q).then(function (answer) {
-      if (seq !== searchSeq) { return; }
-      if (!answer.ok) { showError(answer); return; }
-      var found = answer.body.products;
-      showProducts(found, found.length ? format(T.results, { n: found.length }) : T.nothing_found);
-    }, function () { if (seq === searchSeq) { showProducts(localSearch(q), T.offline_search); } });
-  }
-
-  function fold(text) {
-    return String(text).replace(/[\u0111\u0110]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
-
-  function localSearch(q) {
-    var needle = fold(q);
-    return catalogue.filter(function (p) {
-      return fold(p.name + " " + p.sku + " " + p.producer).indexOf(needle) >= 0 || p.barcode === q;
-    });
-  }
-
-  /* A scanner types the code then Enter: a barcode match goes straight into the cart. The field is emptied at
-     once so the next scan can follow; scans are looked up one after the other so the cart keeps their order. */
-  function scan(code) {
-    clearTimeout(searchTimer);
-    searchSeq++;
-    search.value = "";
-    scanQueue = scanQueue.then(function () { return lookUp(code); }).then(function (product) {
-      if (product) {
-        addToCart(product);
-        showProducts(catalogue, "");
-      } else if (!search.value) {
-        search.value = code;
-      }
-    }).catch(function () { showMessage(T.network_error_search); });
-  }
-
-  function lookUp(code) {
-    return findProducts("barcode", code).then(function (answer) {
-      if (!answer.ok) { showError(answer); return null; }
-      if (answer.body.products.length) { return answer.body.products[0]; }
-      return findProducts("q", code).then(function (byText) {
-        if (!byText.ok) { showError(byText); return null; }
-        var found = byText.body.products;
-        if (found.length === 1) { return found[0]; }
-        showProducts(found, found.length ? format(T.results, { n: found.length }) : format(T.no_match, { code: code }));
-        return null;
-      });
-    }, function () {
-      var local = localSearch(code);
-      if (local.length === 1) { return local[0]; }
-      showProducts(local, T.offline_search);
-      return null;
-    });
+    var problem = Till.lineProblem(line);
+    return problem ? T[problem] : null;
   }
 
   /* ---------- the cart ---------- */
@@ -260,7 +72,7 @@
     over.hidden = !(line.qty > line.stock);
     title.appendChild(over);
     head.appendChild(title);
-    var sum = el("strong", "cl-total", vnd(lineTotal(line)));
+    var sum = el("strong", "cl-total", vnd(Till.lineTotal(line)));
     head.appendChild(sum);
     var remove = el("button", "btn-icon cl-remove", "\u00d7");
     remove.type = "button";
@@ -290,7 +102,7 @@
       var issue = lineProblem(line);
       problem.textContent = issue || "";
       row.classList.toggle("invalid", !!issue);
-      sum.textContent = vnd(lineTotal(line));
+      sum.textContent = vnd(Till.lineTotal(line));
       minus.disabled = line.qty <= 1;
       over.hidden = !(line.qty > line.stock);
       save();
@@ -314,7 +126,7 @@
   function renderTotals() {
     var due = total();
     $("total").textContent = vnd(due);
-    $("count").textContent = format(T.items, { n: itemCount() });
+    $("count").textContent = format(T.items, { n: Till.itemCount(state) });
     renderQuickCash(due);
     var pay = payments(), cashPaid = 0;
     if (state.method === "cash") {
@@ -405,7 +217,7 @@
   }
 
   function renderSplitRemaining(due) {
-    var paid = state.split.reduce(function (sum, r) { var a = parseMoney(r.amount); return a ? sum + a : sum; }, 0);
+    var paid = Till.splitPaid(state);
     $("split-remaining").textContent = paid >= due
       ? format(T.change_is, { amount: vnd(paid - due) }) : format(T.still_due, { amount: vnd(due - paid) });
   }
@@ -415,27 +227,19 @@
   function charge() {
     var pay = payments();
     if (chargeButton.disabled || pay.error) { return; }
-    var body = {
-      id: state.id,
-      lines: state.lines.map(function (l) {
-        var line = { sku: l.sku, qty: l.qty }, discount = parseMoney(l.discount);
-        if (discount) { line.discount_vnd = discount; }
-        return line;
-      }),
-      payments: pay.list
-    };
+    var body = Till.request(state, pay.list);
     sending = true;
     clearError();
     chargeButton.classList.add("busy");
     renderTotals();
-    api(root.getAttribute("data-api-sales"), {
+    Till.api(root.getAttribute("data-api-sales"), {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
       body: JSON.stringify(body)
     }).then(function (answer) {
       if (answer.ok) { done(answer.body); }
       else if (answer.body && answer.body.error && answer.body.error.code === "idempotency_conflict") {
-        state.id = newId(); // that id is a sale already recorded; this cart is another one
+        state.id = Till.newId(); // that id is a sale already recorded; this cart is another one
         save();
         showError(answer);
       } else { showError(answer); }
@@ -449,7 +253,7 @@
   }
 
   function done(sale) {
-    state = fresh();
+    state = Till.freshSale();
     save();
     renderCart();
     $("tendered").value = "";
@@ -520,30 +324,6 @@
 
   /* ---------- wiring ---------- */
 
-  function isTyping(target) {
-    return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT"
-      || target.isContentEditable);
-  }
-
-  search.addEventListener("input", function () {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 200);
-  });
-  $("search-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var code = search.value.trim();
-    if (code) { scan(code); }
-  });
-  $("search-clear").addEventListener("click", function () { search.value = ""; runSearch(); search.focus(); });
-  // A scan while a button has the focus (after a tap) still lands in the search field.
-  document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
-    if (event.key.length === 1 && /[0-9A-Za-z]/.test(event.key)) {
-      hideResult();
-      search.value = "";
-      search.focus();
-    }
-  });
   Array.prototype.forEach.call(document.querySelectorAll('input[name="method"]'), function (radio) {
     radio.addEventListener("change", function () { selectMethod(radio.value); });
   });
@@ -552,13 +332,12 @@
     if (state.split.length < 20) { state.split.push({ method: "transfer", amount: "" }); save(); renderSplit(); renderTotals(); }
   });
   $("cart-clear").addEventListener("click", function () {
-    if (window.confirm(T.confirm_clear)) { state = fresh(); save(); renderCart(); renderSplit(); selectMethod("cash"); $("tendered").value = ""; }
+    if (window.confirm(T.confirm_clear)) { state = Till.freshSale(); save(); renderCart(); renderSplit(); selectMethod("cash"); $("tendered").value = ""; }
   });
   chargeButton.addEventListener("click", charge);
-  $("new-sale").addEventListener("click", function () { hideResult(); search.focus(); });
+  $("new-sale").addEventListener("click", function () { hideResult(); shelf.focus(); });
 
   $("tendered").value = state.tendered;
-  showProducts(catalogue, "");
   renderSplit();
   renderCart();
   selectMethod(state.method);
