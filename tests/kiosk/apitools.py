@@ -1,14 +1,19 @@
-"""Helpers for the kiosk API tests: the contract's error shape, and what the database holds."""
+"""Helpers for the kiosk API tests: the contract's error shape, what the database holds, shared kiosks."""
+import shutil
 from functools import partial
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.extensions import db
 from kiosk.models import (ApiToken, AuditEntry, Counter, LoginFailure, OutboxEvent, Payment, Product, Refund,
                           RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer, TransferLine)
+from tests.conftest import kiosk_app
+from tests.kiosk.conftest import Api, login
 
 ERROR_KEYS = {"code", "message", "field"}
 # Every sale line of a transfer, card or cash sale of the demo catalogue (kiosk/demo/catalogue.json).
@@ -26,6 +31,28 @@ def cheap_password_hashes():
         patch.setattr(auth_services, "generate_password_hash",
                       partial(generate_password_hash, method="pbkdf2:sha256:1000"))
         yield
+
+
+def demo_kiosk(folder, migrated_db, **config) -> SimpleNamespace:
+    """A kiosk on its own copy of the migrated schema, with the demo data and an API client per role."""
+    shutil.copy(migrated_db, folder / "kiosk.sqlite3")
+    app = kiosk_app(folder, **config)
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+    client = app.test_client()
+    tokens = {role: login(client, username, password) for username, password, role in demo.LOGINS}
+    return SimpleNamespace(app=app, client=client, tokens=tokens, **{role: Api(client, token)
+                                                                      for role, token in tokens.items()})
+
+
+@pytest.fixture(scope="module")
+def shared_kiosk(tmp_path_factory, migrated_kiosk_db, cheap_password_hashes):
+    """One demo kiosk for a whole module, for the tests that must write nothing (and check it)."""
+    kiosk = demo_kiosk(tmp_path_factory.mktemp("shared-kiosk"), migrated_kiosk_db)
+    yield kiosk
+    with kiosk.app.app_context():
+        db.engine.dispose()
 
 
 def assert_error(response, status: int, code: str, field: str | None = None) -> dict:

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from kiosk.extensions import db
 from kiosk.models import ApiToken, LoginFailure, User, utcnow
-from tests.kiosk.apitools import assert_error, cheap_password_hashes  # noqa: F401 (a fixture)
+from tests.kiosk.apitools import assert_error, cheap_password_hashes, shared_kiosk, snapshot  # noqa: F401
 from tests.kiosk.conftest import Api, login
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
@@ -104,10 +104,12 @@ def test_a_revoked_token_is_401(app, vendor):
     None, "", "Bearer", "Bearer ", "Bearer not-a-token", "Bearer " + "x" * 5000, "Basic dmVuZG9yOmJhbmhhbmc=",
     "Bearer\u00a0abc", "bearer", "Token {token}", "{token}", "Bearer {token}x", "Bearer {token} {token}",
 ])
-def test_missing_or_garbage_authorization_is_401(client, vendor, header):
-    headers = {} if header is None else {"Authorization": header.format(token=vendor.token)}
+def test_missing_or_garbage_authorization_is_401(shared_kiosk, header):
+    client, before = shared_kiosk.client, snapshot(shared_kiosk.app)
+    headers = {} if header is None else {"Authorization": header.format(token=shared_kiosk.vendor.token)}
     assert_error(client.get("/api/v1/stock", headers=headers), 401, "unauthorized")
     assert_error(client.post("/api/v1/shifts", json={"opening_cash_vnd": 0}, headers=headers), 401, "unauthorized")
+    assert snapshot(shared_kiosk.app) == before
 
 
 def test_the_bearer_scheme_is_case_insensitive(client, vendor):

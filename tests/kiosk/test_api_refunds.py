@@ -7,7 +7,7 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, StockMovement
 from tests.kiosk.apitools import (assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  outbox, sale_body, snapshot)
+                                  outbox, sale_body, shared_kiosk, snapshot)
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
@@ -16,6 +16,15 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 def sale(vendor, open_shift):
     """Two honey jars at full price, three coffee bags with 1,000 đồng off the line."""
     response = vendor.post("/sales", sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture(scope="module")
+def shared_sale(shared_kiosk):
+    """The same sale on a kiosk shared by the refunds that must be refused."""
+    assert shared_kiosk.manager.post("/shifts", {"opening_cash_vnd": 0}).status_code == 201
+    response = shared_kiosk.vendor.post("/sales", sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -29,9 +38,10 @@ def status_of(api, sale_id):
     return api.get(f"/sales/{sale_id}").get_json()["status"]
 
 
-def test_a_vendor_may_not_refund(app, vendor, sale):
+def test_a_vendor_may_not_refund(shared_kiosk, shared_sale):
+    app, vendor = shared_kiosk.app, shared_kiosk.vendor
     before = snapshot(app)
-    assert_error(refund(vendor, sale["id"], ("MO-CP-250", 1)), 403, "forbidden")
+    assert_error(refund(vendor, shared_sale["id"], ("MO-CP-250", 1)), 403, "forbidden")
     assert snapshot(app) == before
 
 
@@ -87,7 +97,8 @@ def test_partial_refunds_until_nothing_is_left(app, manager, sale):
     ([("CF-CB-500", 1), ("SR-KP-KEM", 1)], "lines.1.qty"),  # not on the sale
     ([("NO-SUCH-SKU", 1)], "lines.0.qty"),
 ])
-def test_refunding_more_than_sold_is_422_and_writes_nothing(app, manager, sale, lines, field):
+def test_refunding_more_than_sold_is_422_and_writes_nothing(shared_kiosk, shared_sale, lines, field):
+    app, manager, sale = shared_kiosk.app, shared_kiosk.manager, shared_sale
     before = snapshot(app)
     assert_error(refund(manager, sale["id"], *lines), 422, "refund_exceeds_sale", field)
     assert snapshot(app) == before
@@ -117,8 +128,9 @@ def test_a_refund_needs_an_open_shift(app, manager, sale):
     assert snapshot(app) == before
 
 
-@pytest.mark.parametrize("sale_id", [str(uuid.uuid4()), "x" * 10_000, "%E2%80%AE"])
-def test_refunding_an_unknown_sale_is_404(app, manager, sale, sale_id):
+@pytest.mark.parametrize("sale_id", ["8a1f7c3e-2b4d-4e6f-9a0b-1c2d3e4f5a6b", "x" * 10_000, "%E2%80%AE"])
+def test_refunding_an_unknown_sale_is_404(shared_kiosk, shared_sale, sale_id):
+    app, manager = shared_kiosk.app, shared_kiosk.manager
     before = snapshot(app)
     assert_error(refund(manager, sale_id, ("MO-CP-250", 1)), 404, "not_found")
     assert snapshot(app) == before

@@ -9,10 +9,8 @@ from sqlalchemy import func, select, update
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, Sale, StockMovement
 from kiosk.payments import vietqr
-from tests.conftest import kiosk_app
 from tests.kiosk.apitools import (PRICES, assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  outbox, sale_body, snapshot)
-from tests.kiosk.conftest import Api, login
+                                  demo_kiosk, outbox, sale_body, shared_kiosk, snapshot)
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
@@ -210,21 +208,12 @@ def test_rejected_sales_use_no_number(vendor, open_shift):
 
 
 def test_the_number_starts_with_the_kiosk_code(tmp_path, migrated_kiosk_db):
-    import shutil
-
-    from kiosk import demo
-    shutil.copy(migrated_kiosk_db, tmp_path / "kiosk.sqlite3")
-    app = kiosk_app(tmp_path, KIOSK_CODE="BMT-CHO02")
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    client = app.test_client()
-    api = Api(client, login(client, "vendor", "banhang-demo"))
-    assert api.post("/shifts", {"opening_cash_vnd": 0}).status_code == 201
-    sale = sell(api, sale_body(("MO-CP-250", 1), payments=[{"method": "transfer", "amount_vnd": 98_000}]))
+    kiosk = demo_kiosk(tmp_path, migrated_kiosk_db, KIOSK_CODE="BMT-CHO02")
+    assert kiosk.vendor.post("/shifts", {"opening_cash_vnd": 0}).status_code == 201
+    sale = sell(kiosk.vendor, sale_body(("MO-CP-250", 1), payments=[{"method": "transfer", "amount_vnd": 98_000}]))
     assert sale["number"] == "BMT-CHO02-000001"
     assert vietqr.parse(vietqr.parse(sale["vietqr"])["62"])["01"] == "BMT-CHO02-000001"
-    with app.app_context():
+    with kiosk.app.app_context():
         db.engine.dispose()
 
 
@@ -312,11 +301,10 @@ def test_get_a_sale(vendor, manager, open_shift):
     assert manager.get(f"/sales/{sale['id']}").get_json() == sale
 
 
-@pytest.mark.parametrize("sale_id", [str(uuid.uuid4()), "DEMO01-000001", "x" * 10_000, "%F0%9F%92%A9",
+@pytest.mark.parametrize("sale_id", ["8a1f7c3e-2b4d-4e6f-9a0b-1c2d3e4f5a6b", "DEMO01-000001", "x" * 10_000, "%F0%9F%92%A9",
                                      "%00", "..%2F..%2Fetc", "1%20OR%201=1"])
-def test_an_unknown_sale_is_404(vendor, open_shift, sale_id):
-    sell(vendor, sale_body(("CF-CB-500", 1)))
-    assert_error(vendor.get(f"/sales/{sale_id}"), 404, "not_found")
+def test_an_unknown_sale_is_404(shared_kiosk, sale_id):
+    assert_error(shared_kiosk.vendor.get(f"/sales/{sale_id}"), 404, "not_found")
 
 
 def test_sales_need_a_login(anonymous, vendor, open_shift):

@@ -8,7 +8,7 @@ from kiosk.demo import CATALOGUE
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, StockMovement, Transfer, TransferLine, utcnow
 from tests.kiosk.apitools import (assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  outbox, snapshot)
+                                  outbox, shared_kiosk, snapshot)
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
@@ -29,7 +29,8 @@ def receive(api, transfer_id, lines):
                     {"lines": [{"sku": sku, "received_qty": qty} for sku, qty in lines]})
 
 
-def test_stock_on_hand(vendor):
+def test_stock_on_hand(shared_kiosk):
+    vendor = shared_kiosk.vendor
     assert stock(vendor) == {p["sku"]: p["stock"] for p in DEMO["products"]}
 
 
@@ -62,7 +63,8 @@ def test_an_adjustment_may_take_stock_below_zero(app, manager):
     assert balances(app)["SR-KP-KEM"] == -2
 
 
-def test_a_vendor_may_not_adjust(app, vendor):
+def test_a_vendor_may_not_adjust(shared_kiosk):
+    app, vendor = shared_kiosk.app, shared_kiosk.vendor
     before = snapshot(app)
     assert_error(vendor.post("/stock/adjustments", {"sku": "MO-CP-500", "delta": -1, "reason": "damaged"}),
                  403, "forbidden")
@@ -87,13 +89,15 @@ def test_a_vendor_may_not_adjust(app, vendor):
     ({"sku": 7, "delta": 1, "reason": "other"}, 422, "validation_error", "sku"),
     ({"delta": 1, "reason": "other"}, 422, "validation_error", "sku"),
 ])
-def test_bad_adjustments_are_refused_and_write_nothing(app, manager, body, status, code, field):
+def test_bad_adjustments_are_refused_and_write_nothing(shared_kiosk, body, status, code, field):
+    app, manager = shared_kiosk.app, shared_kiosk.manager
     before = snapshot(app)
     assert_error(manager.post("/stock/adjustments", body), status, code, field)
     assert snapshot(app) == before
 
 
-def test_the_transfers_shipped_to_this_kiosk(vendor):
+def test_the_transfers_shipped_to_this_kiosk(shared_kiosk):
+    vendor = shared_kiosk.vendor
     response = vendor.get("/transfers")
     assert response.status_code == 200
     [transfer] = response.get_json()["transfers"]
@@ -144,7 +148,8 @@ def test_receiving_twice_is_409(app, vendor, manager):
 
 
 @pytest.mark.parametrize("transfer_id", ["6f1d3c52-0000-4b7f-a1c2-0d5e8b7f4a31", "x" * 10_000, "%F0%9F%93%A6"])
-def test_receiving_an_unknown_transfer_is_404(app, vendor, transfer_id):
+def test_receiving_an_unknown_transfer_is_404(shared_kiosk, transfer_id):
+    app, vendor = shared_kiosk.app, shared_kiosk.vendor
     before = snapshot(app)
     assert_error(receive(vendor, transfer_id, [("CF-CB-500", 1)]), 404, "not_found")
     assert snapshot(app) == before
@@ -156,14 +161,16 @@ def test_receiving_an_unknown_transfer_is_404(app, vendor, transfer_id):
     [("CF-CB-500", 20), ("MO-CP-500", 12), ("NO-SUCH-SKU", 10)],
     [],
 ])
-def test_receiving_missing_or_extra_lines_is_422(app, vendor, lines):
+def test_receiving_missing_or_extra_lines_is_422(shared_kiosk, lines):
+    app, vendor = shared_kiosk.app, shared_kiosk.vendor
     before = snapshot(app)
     assert_error(receive(vendor, INCOMING["id"], lines), 422, "validation_error", "lines")
     assert snapshot(app) == before
 
 
 @pytest.mark.parametrize("qty", [-1, 1.5, "3", None, True, 10**30])
-def test_a_bad_received_qty_is_422(app, vendor, qty):
+def test_a_bad_received_qty_is_422(shared_kiosk, qty):
+    app, vendor = shared_kiosk.app, shared_kiosk.vendor
     before = snapshot(app)
     response = vendor.post(f"/transfers/{INCOMING['id']}/receive", {"lines": [
         {"sku": "CF-CB-500", "received_qty": qty}, {"sku": "MO-CP-500", "received_qty": 12},

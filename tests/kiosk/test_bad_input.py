@@ -5,7 +5,6 @@ every table, counter, balance and state exactly as it was, which each case check
 """
 import io
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,8 +15,8 @@ from kiosk import demo
 from kiosk.auth.services import hash_token
 from kiosk.extensions import db
 from kiosk.models import ApiToken, utcnow
-from tests.conftest import kiosk_app
-from tests.kiosk.apitools import assert_error, cheap_password_hashes, sale_body, snapshot  # noqa: F401
+from tests.kiosk.apitools import (assert_error, cheap_password_hashes, sale_body, shared_kiosk,  # noqa: F401
+                                  snapshot)
 from tests.kiosk.conftest import login
 
 NO_BODY = object()
@@ -39,27 +38,18 @@ class Case:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, migrated_kiosk_db, cheap_password_hashes):
-    folder = tmp_path_factory.mktemp("bad-input")
-    shutil.copy(migrated_kiosk_db, folder / "kiosk.sqlite3")
-    app = kiosk_app(folder)
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    client = app.test_client()
-    tokens = {"vendor": login(client, "vendor", "banhang-demo"), "manager": login(client, "manager", "quanly-demo"),
-              "expired": login(client, "vendor", "banhang-demo"), "garbage": "bm90LWEtdG9rZW4tYXQtYWxs"}
+def world(shared_kiosk):
+    app, client = shared_kiosk.app, shared_kiosk.client
+    tokens = {**shared_kiosk.tokens, "expired": login(client, "vendor", "banhang-demo"),
+              "garbage": "bm90LWEtdG9rZW4tYXQtYWxs"}
     with app.app_context():
         db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(tokens["expired"]))
                            .values(expires_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
-    headers = {"Authorization": f"Bearer {tokens['vendor']}"}
-    assert client.post("/api/v1/shifts", json={"opening_cash_vnd": 100_000}, headers=headers).status_code == 201
-    sale = client.post("/api/v1/sales", json=sale_body(("MO-CP-250", 2)), headers=headers)
+    assert shared_kiosk.vendor.post("/shifts", {"opening_cash_vnd": 100_000}).status_code == 201
+    sale = shared_kiosk.vendor.post("/sales", sale_body(("MO-CP-250", 2)))
     assert sale.status_code == 201
-    yield {"app": app, "client": client, "tokens": tokens, "sale": sale.get_json()["id"], "transfer": TRANSFER["id"]}
-    with app.app_context():
-        db.engine.dispose()
+    return {"app": app, "client": client, "tokens": tokens, "sale": sale.get_json()["id"], "transfer": TRANSFER["id"]}
 
 
 # The JSON endpoints that take a body: (name, path, the role allowed, the first required field).
