@@ -29,13 +29,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.register(app)
     errors.register_error_handlers(app)
 
-    from kiosk import audit, auth, catalog, home, sales, shifts, stock
+    from kiosk import audit, auth, catalog, home, openapi, sales, shifts, stock
     for domain in (auth, catalog, shifts, sales, stock):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
         csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
     for domain in (auth, catalog, shifts, sales, stock, audit):
         app.register_blueprint(domain.views)
     app.register_blueprint(home.bp)
+    app.register_blueprint(openapi.bp, url_prefix="/api/v1")
 
     cli.register(app)
     return app

@@ -1,0 +1,58 @@
+"""GET /api/v1/openapi.json describes the kiosk's JSON API (CONTRACT.md, conventions)."""
+import pytest
+
+from tests.kiosk.apitools import cheap_password_hashes, shared_kiosk  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+
+CONTRACT = [  # the kiosk API of CONTRACT.md this app serves now
+    ("post", "/login"), ("get", "/products"), ("post", "/shifts"), ("get", "/shifts/current"),
+    ("post", "/shifts/current/close"), ("post", "/sales"), ("get", "/sales/{sale_id}"),
+    ("post", "/sales/{sale_id}/refunds"), ("get", "/stock"), ("post", "/stock/adjustments"),
+    ("get", "/transfers"), ("post", "/transfers/{transfer_id}/receive"),
+]
+
+
+@pytest.fixture(scope="module")
+def spec(shared_kiosk):
+    response = shared_kiosk.client.get("/api/v1/openapi.json")  # no token: it is public
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_it_is_openapi_3(spec):
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] and spec["info"]["version"]
+
+
+@pytest.mark.parametrize("method, path", CONTRACT)
+def test_every_contract_endpoint_is_described(spec, method, path):
+    operation = spec["paths"][path][method]
+    assert set(operation["responses"]) >= {"2XX", "4XX"}
+    for name in (part[1:-1] for part in path.split("/") if part.startswith("{")):
+        assert {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} in operation["parameters"]
+
+
+def test_bodies_are_their_json_schemas(spec):
+    def body(method, path):
+        ref = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+    sale = body("post", "/sales")
+    assert set(sale["required"]) == {"lines", "payments"}
+    line = spec["components"]["schemas"][sale["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert (line["properties"]["qty"]["minimum"], line["properties"]["qty"]["maximum"]) == (1, 10_000)
+    assert body("post", "/login")["required"] == ["username", "password"]
+    assert body("post", "/shifts")["required"] == ["opening_cash_vnd"]
+    assert set(body("post", "/stock/adjustments")["properties"]["reason"]["enum"]) == {
+        "damaged", "expired", "count", "other"}
+    assert "requestBody" not in spec["paths"]["/stock"]["get"]
+
+
+def test_only_login_and_the_description_are_public(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            public = (method, path) in {("post", "/login"), ("get", "/openapi.json")}
+            assert (operation["security"] == []) is public, (method, path)
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
