@@ -1,9 +1,21 @@
 """The kiosk point-of-sale app."""
 import os
+import re
 
 from flask import Flask
 
 import config
+from kiosk.payments import vietqr
+
+
+def check_settings(settings) -> None:
+    """Refuse to start with kiosk settings that would fail sales later, saying what to fix."""
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,15}", settings["KIOSK_CODE"]):
+        raise config.ConfigError("KIOSK_CODE is 2 to 16 capital letters, digits or dashes (it prefixes receipt numbers)")
+    try:
+        vietqr.payload(settings["VIETQR_BANK_BIN"], settings["VIETQR_ACCOUNT_NO"], 1, f"{settings['KIOSK_CODE']}-1")
+    except ValueError as error:
+        raise config.ConfigError(f"VietQR settings: {error}") from None
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -15,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config.load(app.config, app.instance_path, environ={} if test_config is not None else None)
     os.makedirs(app.instance_path, exist_ok=True)
+    check_settings(app.config)
+    app.json.sort_keys = False
 
     from kiosk import cli, database, errors, i18n
     from kiosk.extensions import babel, csrf, db, login_manager, migrate

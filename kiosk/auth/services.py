@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
@@ -53,6 +54,11 @@ def set_password(user: User, password: str) -> None:
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(username: str, password: str, address: str, limits: dict, now: datetime | None = None) -> User:
     """The user with these credentials, or InvalidCredentials (recorded) or TooManyAttempts.
 
@@ -70,7 +76,9 @@ def authenticate(username: str, password: str, address: str, limits: dict, now: 
     if by_user >= limits["LOGIN_MAX_FAILURES"] or by_address >= limits["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         raise TooManyAttempts("Too many failed logins; wait a few minutes and try again.")
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    # An unknown name costs a hash check too, so timing does not tell which usernames exist.
+    password_ok = check_password_hash(user.password_hash if user else _unknown_user_hash(), password)
+    if user is None or not user.active or not password_ok:
         db.session.add(LoginFailure(username=username, address=address[:64], at=now))
         raise InvalidCredentials("Wrong username or password.")
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))

@@ -32,10 +32,12 @@ def payload(bank_bin: str, account_no: str, amount_vnd: int, bill_number: str) -
         raise ValueError("VIETQR_ACCOUNT_NO is 1 to 19 letters or digits")
     if not 0 < amount_vnd < 10**13:
         raise ValueError("a VietQR amount is a positive whole number of đồng")
+    if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", bill_number):
+        raise ValueError("a VietQR bill number is 1 to 20 ASCII letters, digits or dashes")
     beneficiary = tlv("00", bank_bin) + tlv("01", account_no)
     merchant = tlv("00", NAPAS_GUID) + tlv("01", beneficiary) + tlv("02", TRANSFER_TO_ACCOUNT)
     body = (tlv("00", "01") + tlv("01", "12") + tlv("38", merchant) + tlv("53", CURRENCY_VND)
-            + tlv("54", str(amount_vnd)) + tlv("58", "VN") + tlv("62", tlv("01", bill_number[:25])) + "6304")
+            + tlv("54", str(amount_vnd)) + tlv("58", "VN") + tlv("62", tlv("01", bill_number) + tlv("08", f"OCOP {bill_number}")) + "6304")
     return body + f"{crc16_ccitt_false(body.encode('ascii')):04X}"
 
 

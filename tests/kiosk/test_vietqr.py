@@ -55,7 +55,7 @@ def test_the_payload_layout():
     assert fields["53"] == "704"
     assert fields["54"] == "435000"
     assert fields["58"] == "VN"
-    assert parse(fields["62"]) == {"01": "DEMO01-000042"}
+    assert parse(fields["62"]) == {"01": "DEMO01-000042", "08": "OCOP DEMO01-000042"}  # bill number, purpose
     # The CRC covers everything up to and including "6304", and is 4 upper-case hex digits.
     assert text[-8:-4] == "6304"
     assert text[-4:] == f"{crc16_ccitt_false(text[:-4].encode('ascii')):04X}"
