@@ -2,6 +2,8 @@
 import os
 import re
 
+import click
+
 from flask import Flask
 
 import config
@@ -31,12 +33,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from kiosk import cli, database, errors, i18n
-    from kiosk.extensions import babel, csrf, db, login_manager, migrate
+    from kiosk.extensions import babel, csrf, db, init_migrations, login_manager
 
     db.init_app(app)
     with app.app_context():
         database.configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "kiosk"), render_as_batch=True)
+    if click.get_current_context(silent=True) is not None:  # `flask --app kiosk db ...` and friends
+        init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

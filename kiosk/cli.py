@@ -1,12 +1,12 @@
 """The kiosk's command line: `flask --app kiosk users create`, `seed-demo`."""
 import click
 from flask.cli import AppGroup
-from flask_migrate import upgrade
+from flask import current_app
 
 from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.errors import DomainError
-from kiosk.extensions import db
+from kiosk.extensions import db, init_migrations
 from kiosk.models import ROLES
 
 users = AppGroup("users", help="Kiosk users (vendors and managers).")
@@ -14,6 +14,9 @@ users = AppGroup("users", help="Kiosk users (vendors and managers).")
 
 def ensure_database() -> None:
     """Create the database, or bring it to the newest migration (a no-op when it is current)."""
+    from flask_migrate import upgrade
+
+    init_migrations(current_app)
     upgrade()
 
 

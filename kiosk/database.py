@@ -1,4 +1,5 @@
 """SQLite set-up for the kiosk: WAL, synchronous=FULL, foreign keys, one writer at a time."""
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -15,9 +16,13 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def _on_begin(connection) -> None:
-    # Take the write lock at the start: two requests never both read a balance or counter and
-    # then fail to upgrade to a writer; they queue on busy_timeout instead. Readers in WAL never wait.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A request that may write takes the write lock at its start: two requests never both read a balance
+    # or counter and then fail to upgrade to writers; they queue on busy_timeout instead. GET and HEAD
+    # requests only read, and in WAL mode readers never wait. Outside requests (CLI, workers): immediate.
+    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def configure_sqlite(engine: Engine) -> None:

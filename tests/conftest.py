@@ -2,9 +2,9 @@
 import shutil
 
 import pytest
-from flask_migrate import upgrade
 
 from kiosk import create_app
+from kiosk.cli import ensure_database
 from kiosk.extensions import db
 
 
@@ -21,7 +21,7 @@ def migrated_kiosk_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kiosk-template")
     app = kiosk_app(folder)
     with app.app_context():
-        upgrade()
+        ensure_database()
         db.engine.dispose()
     return folder / "kiosk.sqlite3"
 

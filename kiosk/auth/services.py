@@ -95,8 +95,7 @@ def issue_token(user: User, ttl_seconds: int) -> str:
 
 
 def user_for_token(token: str, now: datetime | None = None) -> User | None:
-    now = now or utcnow()
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
-        return None
-    return row.user
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > (now or utcnow()), User.active.is_(True)))

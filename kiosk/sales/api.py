@@ -14,8 +14,9 @@ bp = Blueprint("sales_api", __name__)
 def create_sale():
     body = parse_body(SaleIn)
     sale, created = services.create_sale(body, g.user, services.Till.from_config(current_app.config))
+    answer = services.sale_json(sale)  # from what is in memory: no read-back after the commit
     db.session.commit()
-    return services.sale_json(sale), 201 if created else 200
+    return answer, 201 if created else 200
 
 
 @bp.get("/sales/<sale_id>")

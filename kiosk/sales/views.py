@@ -1,10 +1,8 @@
 from datetime import date, timedelta
 
-import qrcode
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from qrcode.image.svg import SvgPathImage
 
 from kiosk import ui
 from kiosk.auth.guards import page_login_required
@@ -98,5 +96,8 @@ def vietqr(sale_id: str):
     sale = _sale_or_404(sale_id)
     if not sale.vietqr:
         abort(404)
+    import qrcode  # only here: the serving kiosk does not carry it otherwise
+    from qrcode.image.svg import SvgPathImage
+
     svg = qrcode.make(sale.vietqr, image_factory=SvgPathImage, box_size=10, border=4).to_string()
     return svg, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=86400"}

@@ -12,15 +12,40 @@ from kiosk.models import Product, StockBalance, StockMovement, Transfer, Transfe
 from kiosk.sync.outbox import record_event
 
 
-def record_movement(product_id: int, delta: int, reason: str, *, ref: str | None = None,
-                    user: User | None = None, detail: str | None = None) -> int:
-    """Append a movement to the ledger and return the product's new balance."""
-    db.session.add(StockMovement(product_id=product_id, delta=delta, reason=reason, ref=ref,
-                                 user_id=user.id if user else None, detail=detail))
-    stmt = insert(StockBalance).values(product_id=product_id, qty=delta)
-    stmt = stmt.on_conflict_do_update(index_elements=[StockBalance.product_id],
-                                      set_={"qty": StockBalance.qty + stmt.excluded.qty})
-    return db.session.scalar(stmt.returning(StockBalance.qty))
+_BALANCES = StockBalance.__table__
+_add = insert(_BALANCES)
+# qty = qty + delta, never read-then-write: concurrent movements commute.
+ADD_TO_BALANCE = _add.on_conflict_do_update(index_elements=[_BALANCES.c.product_id],
+                                            set_={"qty": _BALANCES.c.qty + _add.excluded.qty})
+
+
+def move_stock(moves: list[tuple[int, int]], reason: str, *, ref: str | None = None,
+               user: User | None = None, detail: str | None = None) -> None:
+    """Append (product id, delta) movements to the ledger and add them to the balances, in two statements."""
+    if not moves:
+        return
+    now, user_id = utcnow(), user.id if user else None
+    db.session.execute(insert(StockMovement.__table__), [
+        {"product_id": product_id, "delta": delta, "reason": reason, "detail": detail, "ref": ref,
+         "user_id": user_id, "created_at": now} for product_id, delta in moves])
+    totals: dict[int, int] = {}
+    for product_id, delta in moves:
+        totals[product_id] = totals.get(product_id, 0) + delta
+    db.session.execute(ADD_TO_BALANCE, [{"product_id": p, "qty": delta} for p, delta in totals.items()])
+
+
+def balances(product_ids) -> dict[int, int]:
+    """Stock on hand of these products (0 for one never stocked)."""
+    ids = list(product_ids)
+    rows = db.session.execute(select(StockBalance.product_id, StockBalance.qty)
+                              .where(StockBalance.product_id.in_(ids))).all()
+    return {**dict.fromkeys(ids, 0), **dict(rows)}
+
+
+def record_movement(product_id: int, delta: int, reason: str, **details) -> int:
+    """One movement; returns the product's new balance."""
+    move_stock([(product_id, delta)], reason, **details)
+    return balances([product_id])[product_id]
 
 
 def stock_levels() -> list[tuple[Product, int]]:
@@ -87,8 +112,8 @@ def receive_transfer(transfer_id: str, received: dict[str, int], user: User) -> 
     for line in lines:
         line.received_qty = left[line.sku] if line is last[line.sku] else min(left[line.sku], line.qty)
         left[line.sku] -= line.received_qty
-        if line.received_qty and line.sku in products:
-            record_movement(products[line.sku].id, line.received_qty, "transfer_in", ref=transfer_id, user=user)
+    move_stock([(products[l.sku].id, l.received_qty) for l in lines if l.received_qty and l.sku in products],
+               "transfer_in", ref=transfer_id, user=user)
     transfer.status, transfer.received_at, transfer.received_by = "received", utcnow(), user.id
     record_event("transfer_receipt", {"transfer_id": transfer_id,
                                       "lines": [{"sku": l.sku, "received_qty": l.received_qty} for l in lines]})

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from kiosk import create_app, demo
+from kiosk.cli import ensure_database
 from kiosk.extensions import db
 from kiosk.models import Product
 
@@ -63,7 +63,7 @@ def prepare(folder: Path, load: Callable[[], None] | None = None) -> None:
     """Make ``folder``/kiosk.sqlite3 as `make run` does: the migrations, the demo data, then ``load()``'s."""
     app = kiosk_app(folder)
     with app.app_context():
-        upgrade()
+        ensure_database()
         demo.load()
         if load is not None:
             load()
