@@ -12,7 +12,7 @@ _ADVANCE = (update(_COUNTERS).where(_COUNTERS.c.name == bindparam("counter"))
 
 
 def next_value(name: str) -> int:
-    value = db.session.execute(_ADVANCE, {"counter": name}).scalar()
+    value = db.session.connection().execute(_ADVANCE, {"counter": name}).scalar()
     if value is None:
         db.session.execute(insert(_COUNTERS).values(name=name, value=1))
         value = 1

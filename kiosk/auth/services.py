@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
@@ -94,8 +94,10 @@ def issue_token(user: User, ttl_seconds: int) -> str:
     return token
 
 
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+                      ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type), User.active.is_(True)))
+
+
 def user_for_token(token: str, now: datetime | None = None) -> User | None:
-    return db.session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > (now or utcnow()), User.active.is_(True)))
+    return db.session.scalar(_TOKEN_USER, {"token_hash": hash_token(token), "now": now or utcnow()})

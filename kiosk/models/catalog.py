@@ -52,4 +52,8 @@ class Product(Base):
         return ", ".join(p for p in (self.origin_commune, self.origin_district) if p)
 
     def certificate_expired(self, today: date) -> bool:
-        return self.certificate_expires_on is not None and self.certificate_expires_on < today
+        return certificate_expired(self.certificate_expires_on, today)
+
+
+def certificate_expired(expires_on: date | None, today: date) -> bool:
+    return expires_on is not None and expires_on < today

@@ -7,22 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from kiosk import counters
 from kiosk.audit import services as audit
-from kiosk.catalog.services import products_by_sku
+from kiosk.catalog.services import products_for_sale
 from kiosk.clock import LOCAL_TZ, local_today
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.extensions import db
+from kiosk.models.catalog import certificate_expired
 from kiosk.models import Payment, Refund, RefundLine, Sale, SaleLine, User, new_id, utcnow
 from kiosk.payments import vietqr
 from kiosk.sales.schemas import RefundIn, SaleIn
 from kiosk.shifts.services import require_open_shift
-from kiosk.stock.services import balances, move_stock
+from kiosk.stock.services import move_stock
 from kiosk.sync.outbox import record_event
 
 SALE_COUNTER = "sale_number"
+_INSERT_SALE, _INSERT_LINE, _INSERT_PAYMENT = (insert(model.__table__) for model in (Sale, SaleLine, Payment))
+_FINGERPRINT = select(Sale.fingerprint).where(Sale.id == bindparam("id"))
 
 
 @dataclass(frozen=True)
@@ -53,14 +56,14 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
     """The sale for this request, and whether it was made now (False: a retry of an earlier one)."""
     fingerprint = request.fingerprint()
     if request.id is not None:
-        existing = db.session.get(Sale, str(request.id))
-        if existing is not None:
-            if existing.fingerprint != fingerprint:
+        known = db.session.connection().execute(_FINGERPRINT, {"id": str(request.id)}).scalar()
+        if known is not None:
+            if known != fingerprint:
                 raise Conflict("A different sale already has this id.", code="idempotency_conflict", field="id")
-            return existing, False
+            return db.session.get(Sale, str(request.id)), False
     shift_id = require_open_shift()
 
-    products = products_by_sku(line.sku for line in request.lines)
+    products = products_for_sale(line.sku for line in request.lines)
     lines = []
     for i, line in enumerate(request.lines):
         product = products.get(line.sku)
@@ -84,15 +87,14 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
         raise ValidationFailed(f"Payments of {paid} do not cover the total of {total}.",
                                code="insufficient_payment", field="payments")
 
-    # One statement per kind of row: this is the hot path of the whole kiosk.
-    on_hand = balances(p.id for p in products.values())
     sold: dict[str, int] = {}
     for line in lines:
         sold[line.sku] = sold.get(line.sku, 0) + line.qty
     today = local_today()
     warnings = [{"code": "insufficient_stock", "sku": sku} for sku, qty in sold.items()
-                if on_hand[products[sku].id] - qty < 0]
-    warnings += [{"code": "certificate_expired", "sku": sku} for sku in sold if products[sku].certificate_expired(today)]
+                if products[sku].on_hand - qty < 0]
+    warnings += [{"code": "certificate_expired", "sku": sku} for sku in sold
+                 if certificate_expired(products[sku].certificate_expires_on, today)]
 
     number = f"{till.kiosk_code}-{counters.next_value(SALE_COUNTER):06d}"
     transfer = sum(p.amount_vnd for p in request.payments if p.method == "transfer")
@@ -120,10 +122,11 @@ def _insert(sale: Sale) -> None:
 
     for child in (*sale.lines, *sale.payments):
         child.sale_id = sale.id
-    db.session.execute(insert(Sale.__table__), [row(sale)])
-    db.session.execute(insert(SaleLine.__table__), [row(line) for line in sale.lines])
+    connection = db.session.connection()
+    connection.execute(_INSERT_SALE, [row(sale)])
+    connection.execute(_INSERT_LINE, [row(line) for line in sale.lines])
     if sale.payments:
-        db.session.execute(insert(Payment.__table__), [row(payment) for payment in sale.payments])
+        connection.execute(_INSERT_PAYMENT, [row(payment) for payment in sale.payments])
 
 
 def refund_sale(sale_id: str, request: RefundIn, user: User) -> Refund:

@@ -14,9 +14,12 @@ def current_shift() -> Shift | None:
     return db.session.scalar(select(Shift).where(Shift.closed_at.is_(None)))
 
 
+_OPEN_SHIFT_ID = select(Shift.id).where(Shift.closed_at.is_(None))
+
+
 def require_open_shift() -> str:
     """The open shift's id, or 409 `no_open_shift`."""
-    shift_id = db.session.scalar(select(Shift.id).where(Shift.closed_at.is_(None)))
+    shift_id = db.session.connection().execute(_OPEN_SHIFT_ID).scalar()
     if shift_id is None:
         raise Conflict("No shift is open; open one first.", code="no_open_shift")
     return shift_id

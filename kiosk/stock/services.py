@@ -17,6 +17,7 @@ _add = insert(_BALANCES)
 # qty = qty + delta, never read-then-write: concurrent movements commute.
 ADD_TO_BALANCE = _add.on_conflict_do_update(index_elements=[_BALANCES.c.product_id],
                                             set_={"qty": _BALANCES.c.qty + _add.excluded.qty})
+_INSERT_MOVEMENT = insert(StockMovement.__table__)
 
 
 def move_stock(moves: list[tuple[int, int]], reason: str, *, ref: str | None = None,
@@ -25,13 +26,14 @@ def move_stock(moves: list[tuple[int, int]], reason: str, *, ref: str | None = N
     if not moves:
         return
     now, user_id = utcnow(), user.id if user else None
-    db.session.execute(insert(StockMovement.__table__), [
+    connection = db.session.connection()
+    connection.execute(_INSERT_MOVEMENT, [
         {"product_id": product_id, "delta": delta, "reason": reason, "detail": detail, "ref": ref,
          "user_id": user_id, "created_at": now} for product_id, delta in moves])
     totals: dict[int, int] = {}
     for product_id, delta in moves:
         totals[product_id] = totals.get(product_id, 0) + delta
-    db.session.execute(ADD_TO_BALANCE, [{"product_id": p, "qty": delta} for p, delta in totals.items()])
+    connection.execute(ADD_TO_BALANCE, [{"product_id": p, "qty": delta} for p, delta in totals.items()])
 
 
 def balances(product_ids) -> dict[int, int]:
