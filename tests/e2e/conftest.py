@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from kiosk import demo
 from kiosk.extensions import db
 from tests.conftest import kiosk_app
+from tests.kiosk.apitools import cheap_password_hashes, demo_database
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,16 +40,21 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def demo_kiosk_db(tmp_path_factory, migrated_kiosk_db):
+    """The demo data loaded once (its passwords hashed cheaply: the browser logs in at every test)."""
+    with cheap_password_hashes():
+        return demo_database(tmp_path_factory.mktemp("kiosk-demo"), migrated_kiosk_db)
+
+
 @pytest.fixture
-def live_kiosk(tmp_path, migrated_kiosk_db):
+def live_kiosk(tmp_path, demo_kiosk_db):
     """The kiosk with the demo data, served by werkzeug on 127.0.0.1 and a free port; yields its base URL."""
-    shutil.copy(migrated_kiosk_db, tmp_path / "kiosk.sqlite3")
+    shutil.copy(demo_kiosk_db, tmp_path / "kiosk.sqlite3")
     app = kiosk_app(tmp_path)
-    with app.app_context():
-        demo.load()
-        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for shutdown (the default 0.5 s would be added to every test's teardown).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

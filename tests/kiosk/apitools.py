@@ -1,31 +1,59 @@
-"""Helpers for the kiosk API tests: the contract's error shape, what the database holds, shared kiosks."""
+"""Helpers for the kiosk API tests: a bearer-token client, the demo kiosk, the contract's error shape,
+what the database holds."""
+import json
 import shutil
+from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.extensions import db
 from kiosk.models import (ApiToken, AuditEntry, Counter, LoginFailure, OutboxEvent, Payment, Product, Refund,
-                          RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer, TransferLine)
+                          RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer, TransferLine,
+                          utcnow)
 from tests.conftest import kiosk_app
-from tests.kiosk.conftest import Api, login
 
 ERROR_KEYS = {"code", "message", "field"}
+DEMO = json.loads(demo.CATALOGUE.read_text(encoding="utf-8"))  # the demo catalogue, stock and incoming transfer
 # Every sale line of a transfer, card or cash sale of the demo catalogue (kiosk/demo/catalogue.json).
 PRICES = {"CF-CB-500": 145_000, "MO-CP-250": 98_000, "CF-BM-CHON": 390_000, "SR-KP-KEM": 95_000}
 
 
-@pytest.fixture(scope="module")
+class Api:
+    """A JSON client for the kiosk API that sends a bearer token."""
+
+    def __init__(self, client, token=None):
+        self.client, self.token = client, token
+
+    def _headers(self, headers):
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        merged.update(headers or {})
+        return merged
+
+    def get(self, path, headers=None, **kwargs):
+        return self.client.get(f"/api/v1{path}", headers=self._headers(headers), **kwargs)
+
+    def post(self, path, json=None, headers=None, **kwargs):
+        return self.client.post(f"/api/v1{path}", json=json, headers=self._headers(headers), **kwargs)
+
+
+def login(client, username, password):
+    response = client.post("/api/v1/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+@contextmanager
 def cheap_password_hashes():
-    """scrypt costs ~0.12 s a hash by design; the API tests hash with 1,000 pbkdf2 rounds instead.
+    """scrypt costs ~0.12 s a hash by design; the tests hash with 1,000 pbkdf2 rounds instead.
 
     Only the cost changes: passwords are still stored hashed, and checked by the real code.
-    Use with ``pytestmark = pytest.mark.usefixtures("cheap_password_hashes")``.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(auth_services, "generate_password_hash",
@@ -33,26 +61,25 @@ def cheap_password_hashes():
         yield
 
 
-def demo_kiosk(folder, migrated_db, **config) -> SimpleNamespace:
-    """A kiosk on its own copy of the migrated schema, with the demo data and an API client per role."""
+def demo_database(folder: Path, migrated_db: Path) -> Path:
+    """A copy of the migrated schema with the demo data loaded: users, catalogue, stock, a transfer on its way."""
     shutil.copy(migrated_db, folder / "kiosk.sqlite3")
-    app = kiosk_app(folder, **config)
+    app = kiosk_app(folder)
     with app.app_context():
         demo.load()
         db.session.commit()
+        db.engine.dispose()
+    return folder / "kiosk.sqlite3"
+
+
+def demo_kiosk(folder: Path, demo_db: Path, **config) -> SimpleNamespace:
+    """A kiosk on its own copy of the demo database, with an API client per role."""
+    shutil.copy(demo_db, folder / "kiosk.sqlite3")
+    app = kiosk_app(folder, **config)
     client = app.test_client()
     tokens = {role: login(client, username, password) for username, password, role in demo.LOGINS}
     return SimpleNamespace(app=app, client=client, tokens=tokens, **{role: Api(client, token)
                                                                       for role, token in tokens.items()})
-
-
-@pytest.fixture(scope="module")
-def shared_kiosk(tmp_path_factory, migrated_kiosk_db, cheap_password_hashes):
-    """One demo kiosk for a whole module, for the tests that must write nothing (and check it)."""
-    kiosk = demo_kiosk(tmp_path_factory.mktemp("shared-kiosk"), migrated_kiosk_db)
-    yield kiosk
-    with kiosk.app.app_context():
-        db.engine.dispose()
 
 
 def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
@@ -112,6 +139,21 @@ def outbox(app, event_type: str | None = None) -> list[OutboxEvent]:
         events = db.session.scalars(stmt).all()
         db.session.expunge_all()
         return events
+
+
+def set_product(app, sku: str, **values) -> None:
+    """Change a product of the catalogue in place: its certificate, its price, whether it is still sold."""
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.sku == sku).values(**values))
+        db.session.commit()
+
+
+def ship(app, transfer_id: str, *lines: tuple[str, int]) -> None:
+    """A transfer of (sku, qty) lines from central, on its way to the kiosk."""
+    with app.app_context():
+        db.session.add(Transfer(id=transfer_id, status="in_transit", shipped_at=utcnow()))
+        db.session.add_all(TransferLine(transfer_id=transfer_id, sku=sku, qty=qty) for sku, qty in lines)
+        db.session.commit()
 
 
 def assert_books_balance(app) -> None:

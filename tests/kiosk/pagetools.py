@@ -3,8 +3,6 @@ with the CSRF token read from the page, as a browser would."""
 import re
 from html import unescape
 
-import pytest
-
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 _ACTION = re.compile(r'<form\b[^>]*action="([^"]+)"')
 _INPUT = re.compile(r"<input\b[^>]*>")
@@ -61,6 +59,11 @@ class Browser:
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response
 
+    def open_shift(self, cash="500.000"):
+        """Open a shift with the shift page's form."""
+        response = self.submit("/shift", {"opening_cash_vnd": cash}, action="/shift/open")
+        assert response.status_code == 302 and response.location.endswith("/sell"), flashes(self.get("/shift"))
+
     def csrf_token(self, page="/sell") -> str:
         html = self.client.get(page).get_data(as_text=True)
         return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
@@ -69,6 +72,12 @@ class Browser:
         """What the sale screen's JavaScript does: JSON with the session cookie and the X-CSRFToken header."""
         return self.client.post(f"/api/v1{path}", json=body, headers={"X-CSRFToken": self.csrf_token()})
 
+    def sell(self, lines, payments) -> dict:
+        """A sale made as the sale screen makes it."""
+        response = self.api_post("/sales", {"lines": lines, "payments": payments})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -76,20 +85,3 @@ def text(response) -> str:
 
 def flashes(response) -> list[str]:
     return [unescape(m) for m in re.findall(r'<p class="flash flash-\w+">(.*?)</p>', text(response))]
-
-
-@pytest.fixture
-def browser(client):
-    return Browser(client)
-
-
-@pytest.fixture
-def vendor_browser(browser, demo_data):
-    browser.log_in(*demo_data["vendor"])
-    return browser
-
-
-@pytest.fixture
-def manager_browser(browser, demo_data):
-    browser.log_in(*demo_data["manager"])
-    return browser

@@ -10,10 +10,7 @@ from werkzeug.security import check_password_hash
 
 from kiosk.extensions import db
 from kiosk.models import ApiToken, LoginFailure, User, utcnow
-from tests.kiosk.apitools import assert_error, cheap_password_hashes, shared_kiosk, snapshot  # noqa: F401
-from tests.kiosk.conftest import Api, login
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import Api, assert_error, login, snapshot
 
 
 def post_login(client, username, password, address="127.0.0.1"):

@@ -9,9 +9,7 @@ from sqlalchemy import update
 from kiosk.demo import CATALOGUE
 from kiosk.extensions import db
 from kiosk.models import Product
-from tests.kiosk.apitools import assert_error, cheap_password_hashes, shared_kiosk  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import assert_error
 
 DEMO = json.loads(CATALOGUE.read_text(encoding="utf-8"))
 ALL_SKUS = {p["sku"] for p in DEMO["products"]}

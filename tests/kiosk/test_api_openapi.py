@@ -1,10 +1,6 @@
 """GET /api/v1/openapi.json describes the kiosk's JSON API (CONTRACT.md, conventions)."""
 import pytest
 
-from tests.kiosk.apitools import cheap_password_hashes, shared_kiosk  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
-
 CONTRACT = [  # the kiosk API of CONTRACT.md this app serves now
     ("post", "/login"), ("get", "/products"), ("post", "/shifts"), ("get", "/shifts/current"),
     ("post", "/shifts/current/close"), ("post", "/sales"), ("get", "/sales/{sale_id}"),

@@ -6,10 +6,7 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, StockMovement
-from tests.kiosk.apitools import (assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  outbox, sale_body, shared_kiosk, snapshot)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import assert_books_balance, assert_error, balances, outbox, sale_body, snapshot
 
 
 @pytest.fixture

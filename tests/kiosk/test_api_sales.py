@@ -9,10 +9,8 @@ from sqlalchemy import func, select, update
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, Sale, StockMovement
 from kiosk.payments import vietqr
-from tests.kiosk.apitools import (PRICES, assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  demo_kiosk, outbox, sale_body, shared_kiosk, snapshot)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import (PRICES, assert_books_balance, assert_error, balances, demo_kiosk, outbox, sale_body,
+                                  snapshot)
 
 SALE_FIELDS = {"id", "number", "created_at", "cashier", "lines", "total_vnd", "payments", "paid_vnd", "change_vnd",
                "status", "warnings", "vietqr", "print_status"}
@@ -207,8 +205,8 @@ def test_rejected_sales_use_no_number(vendor, open_shift):
     assert sell(vendor, sale_body(("MO-CP-250", 1)))["number"] == "DEMO01-000002"
 
 
-def test_the_number_starts_with_the_kiosk_code(tmp_path, migrated_kiosk_db):
-    kiosk = demo_kiosk(tmp_path, migrated_kiosk_db, KIOSK_CODE="BMT-CHO02")
+def test_the_number_starts_with_the_kiosk_code(tmp_path, demo_kiosk_db):
+    kiosk = demo_kiosk(tmp_path, demo_kiosk_db, KIOSK_CODE="BMT-CHO02")
     assert kiosk.vendor.post("/shifts", {"opening_cash_vnd": 0}).status_code == 201
     sale = sell(kiosk.vendor, sale_body(("MO-CP-250", 1), payments=[{"method": "transfer", "amount_vnd": 98_000}]))
     assert sale["number"] == "BMT-CHO02-000001"

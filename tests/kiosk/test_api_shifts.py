@@ -1,14 +1,11 @@
 """Shifts: open with a float, the current shift, close with counted cash and the Z report."""
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry
-from tests.kiosk.apitools import assert_error, cheap_password_hashes, outbox, sale_body, snapshot  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import assert_error, outbox, sale_body, snapshot
 
 Z_FIELDS = {"shift_id", "sales_count", "gross_vnd", "refunds_vnd", "net_vnd", "by_method", "opening_cash_vnd",
             "expected_cash_vnd", "counted_cash_vnd", "variance_vnd"}

@@ -7,10 +7,7 @@ from sqlalchemy import select
 from kiosk.demo import CATALOGUE
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, StockMovement, Transfer, TransferLine, utcnow
-from tests.kiosk.apitools import (assert_books_balance, assert_error, balances, cheap_password_hashes,  # noqa: F401
-                                  outbox, shared_kiosk, snapshot)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import assert_books_balance, assert_error, balances, outbox, snapshot
 
 DEMO = json.loads(CATALOGUE.read_text(encoding="utf-8"))
 INCOMING = DEMO["incoming_transfer"]  # CF-CB-500 x 20, MO-CP-500 x 12, SR-KP-KEM x 10

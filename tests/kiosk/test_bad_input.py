@@ -15,9 +15,7 @@ from kiosk import demo
 from kiosk.auth.services import hash_token
 from kiosk.extensions import db
 from kiosk.models import ApiToken, utcnow
-from tests.kiosk.apitools import (assert_error, cheap_password_hashes, sale_body, shared_kiosk,  # noqa: F401
-                                  snapshot)
-from tests.kiosk.conftest import login
+from tests.kiosk.apitools import assert_error, login, sale_body, snapshot
 
 NO_BODY = object()
 TWENTY_MB = b'{"lines": "' + b"x" * (20 * 1024 * 1024) + b'"}'

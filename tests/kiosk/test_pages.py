@@ -8,24 +8,10 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import Sale, Shift
 from kiosk.payments import vietqr
-from tests.kiosk.apitools import cheap_password_hashes  # noqa: F401  (a fixture)
-from tests.kiosk.pagetools import browser, flashes, manager_browser, text, vendor_browser  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.pagetools import flashes, text
 
 VENDOR_PAGES = ["/sell", "/shift", "/sales", "/stock", "/transfers", "/products"]
 MANAGER_PAGES = ["/users", "/audit", "/stock/count"]
-
-
-def open_shift(browser, cash="500.000"):
-    response = browser.submit("/shift", {"opening_cash_vnd": cash}, action="/shift/open")
-    assert response.status_code == 302 and response.location.endswith("/sell"), flashes(browser.get("/shift"))
-
-
-def sell(browser, lines, payments):
-    response = browser.api_post("/sales", {"lines": lines, "payments": payments})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 @pytest.mark.parametrize("path", VENDOR_PAGES + MANAGER_PAGES + ["/shifts/x/report", "/sales/x"])
@@ -115,7 +101,7 @@ def test_the_sale_screen_without_a_shift_says_so(vendor_browser):
 
 
 def test_the_sale_screen_carries_the_catalogue_and_the_csrf_token(vendor_browser):
-    open_shift(vendor_browser)
+    vendor_browser.open_shift()
     page = text(vendor_browser.get("/sell"))
     assert "Chưa có ca nào đang mở" not in page and 'data-shift-open="1"' in page
     catalogue = re.search(r'<script type="application/json" id="catalogue">(.*?)</script>', page, re.S).group(1)
@@ -128,19 +114,19 @@ def test_the_sale_screen_carries_the_catalogue_and_the_csrf_token(vendor_browser
 
 
 def test_the_api_takes_the_sale_screens_session_only_with_its_csrf_token(vendor_browser):
-    open_shift(vendor_browser)
+    vendor_browser.open_shift()
     body = {"lines": [{"sku": "CF-CB-500", "qty": 1}], "payments": [{"method": "cash", "amount_vnd": 200_000}]}
     refused = vendor_browser.client.post("/api/v1/sales", json=body)
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_request"
-    sale = sell(vendor_browser, body["lines"], body["payments"])
+    sale = vendor_browser.sell(body["lines"], body["payments"])
     assert sale["change_vnd"] == 55_000
 
 
 def test_opening_and_closing_a_shift_through_the_forms(app, vendor_browser):
-    open_shift(vendor_browser, "500.000")
+    vendor_browser.open_shift("500.000")
     assert "Đã mở ca. Chúc bán đắt hàng!" in flashes(vendor_browser.get("/sell"))
-    sell(vendor_browser, [{"sku": "CF-CB-500", "qty": 2}], [{"method": "cash", "amount_vnd": 300_000}])
-    sell(vendor_browser, [{"sku": "MO-CP-250", "qty": 1}], [{"method": "transfer", "amount_vnd": 98_000}])
+    vendor_browser.sell([{"sku": "CF-CB-500", "qty": 2}], [{"method": "cash", "amount_vnd": 300_000}])
+    vendor_browser.sell([{"sku": "MO-CP-250", "qty": 1}], [{"method": "transfer", "amount_vnd": 98_000}])
     page = text(vendor_browser.get("/shift"))
     assert 'data-figure="expected_cash_vnd">790.000 ₫<' in page  # the running figures before closing
 
@@ -169,7 +155,7 @@ def test_a_bad_opening_cash_is_refused_with_a_message(app, vendor_browser, typed
 
 
 def test_opening_a_second_shift_is_refused_in_vietnamese(vendor_browser):
-    open_shift(vendor_browser)
+    vendor_browser.open_shift()
     page = vendor_browser.client.get("/shift")
     assert 'action="/shift/open"' not in text(page)
     response = vendor_browser.client.post("/shift/open", data={"csrf_token": vendor_browser.csrf_token(),
@@ -178,9 +164,9 @@ def test_opening_a_second_shift_is_refused_in_vietnamese(vendor_browser):
 
 
 def test_the_sales_list_and_a_sales_page_with_its_vietqr(app, vendor_browser):
-    open_shift(vendor_browser)
-    paid = sell(vendor_browser, [{"sku": "CF-BM-PHIN", "qty": 1}], [{"method": "transfer", "amount_vnd": 85_000}])
-    cash = sell(vendor_browser, [{"sku": "MO-CP-250", "qty": 1}], [{"method": "cash", "amount_vnd": 100_000}])
+    vendor_browser.open_shift()
+    paid = vendor_browser.sell([{"sku": "CF-BM-PHIN", "qty": 1}], [{"method": "transfer", "amount_vnd": 85_000}])
+    cash = vendor_browser.sell([{"sku": "MO-CP-250", "qty": 1}], [{"method": "cash", "amount_vnd": 100_000}])
     listing = text(vendor_browser.get("/sales"))
     assert listing.index(cash["number"]) < listing.index(paid["number"])  # newest first
     assert text(vendor_browser.get("/sales?day=2001-01-01")).count("DEMO01-") == 0

@@ -7,11 +7,8 @@ from sqlalchemy import func, select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, Refund, Sale, StockBalance, Transfer, TransferLine, User
-from tests.kiosk.apitools import cheap_password_hashes  # noqa: F401  (a fixture)
-from tests.kiosk.pagetools import browser, flashes, manager_browser, text, vendor_browser  # noqa: F401
-from tests.kiosk.test_pages import open_shift, sell
+from tests.kiosk.pagetools import flashes, text
 
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 TRANSFER_ID = "6f1d3c52-9a8e-4b7f-a1c2-0d5e8b7f4a31"  # the demo's incoming transfer
 
 
@@ -29,9 +26,9 @@ def audit_actions(app):
 @pytest.fixture
 def sold(app, manager_browser):
     """An open shift and one sale: 2 x CF-CB-500 (145.000) and 1 x MO-CP-250 (98.000) less 8.000."""
-    open_shift(manager_browser)
-    return sell(manager_browser, [{"sku": "CF-CB-500", "qty": 2}, {"sku": "MO-CP-250", "qty": 1, "discount_vnd": 8000}],
-                [{"method": "cash", "amount_vnd": 400_000}])
+    manager_browser.open_shift()
+    return manager_browser.sell([{"sku": "CF-CB-500", "qty": 2}, {"sku": "MO-CP-250", "qty": 1, "discount_vnd": 8000}],
+                                [{"method": "cash", "amount_vnd": 400_000}])
 
 
 def test_a_manager_refunds_part_of_a_sale_through_the_form(app, manager_browser, sold):
@@ -71,8 +68,8 @@ def test_a_refund_beyond_the_sale_is_refused_in_vietnamese_and_changes_nothing(a
 
 
 def test_a_vendor_cannot_refund(app, vendor_browser):
-    open_shift(vendor_browser)
-    sale = sell(vendor_browser, [{"sku": "CF-CB-500", "qty": 1}], [{"method": "card", "amount_vnd": 145_000}])
+    vendor_browser.open_shift()
+    sale = vendor_browser.sell([{"sku": "CF-CB-500", "qty": 1}], [{"method": "card", "amount_vnd": 145_000}])
     response = vendor_browser.client.post(f"/sales/{sale['id']}/refund",
                                           data={"csrf_token": vendor_browser.csrf_token(), "lines-0-qty": "1",
                                                 "reason": "x"})
@@ -180,9 +177,9 @@ def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser, br
 
 
 def test_the_stock_page_marks_low_and_negative_stock(app, vendor_browser):
-    open_shift(vendor_browser)
-    sell(vendor_browser, [{"sku": "SR-KP-KEM", "qty": 5}, {"sku": "TC-AKO-TUI", "qty": 2}],
-         [{"method": "cash", "amount_vnd": 1_115_000}])
+    vendor_browser.open_shift()
+    vendor_browser.sell([{"sku": "SR-KP-KEM", "qty": 5}, {"sku": "TC-AKO-TUI", "qty": 2}],
+                        [{"method": "cash", "amount_vnd": 1_115_000}])
     page = text(vendor_browser.get("/stock"))
 
     def row_class(sku):

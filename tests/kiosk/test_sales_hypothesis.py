@@ -6,10 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.kiosk.apitools import (ERROR_KEYS, assert_books_balance, assert_error, cheap_password_hashes,  # noqa: F401
-                                  snapshot)
-
-pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+from tests.kiosk.apitools import ERROR_KEYS, assert_books_balance, assert_error, snapshot
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
