@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField
 
 from kiosk.errors import DomainError
+from kiosk.extensions import db
 
 LABELS = {
     "ocop_group": {
@@ -34,6 +35,8 @@ LABELS = {
 
 # Error codes of the contract, as a vendor should read them.
 ERROR_MESSAGES = {
+    "invalid_credentials": _l("Wrong username or password."),
+    "too_many_attempts": _l("Too many failed logins; wait a few minutes and try again."),
     "no_open_shift": _l("No shift is open. Open a shift first."),
     "shift_already_open": _l("A shift is already open."),
     "unknown_product": _l("This product is not in the catalogue."),
@@ -90,6 +93,32 @@ def flash_form_errors(form) -> None:
         flash(f"{text}: {message}", "error")
 
 
+def validate_or_flash(form) -> bool:
+    """Whether the posted form is valid; if it is not, one flash per invalid field."""
+    if form.validate():
+        return True
+    flash_form_errors(form)
+    return False
+
+
+def commit_or_flash(call):
+    """Run ``call`` (a service call), commit (the route's one commit) and return its result; when the
+    service refuses (a DomainError), roll back, flash why in the reader's language and return None."""
+    try:
+        result = call()
+    except DomainError as error:
+        db.session.rollback()
+        flash_error(error)
+        return None
+    db.session.commit()
+    return result
+
+
+def submit(form, call):
+    """A posted form: if it is valid, ``commit_or_flash(call)``; if not, flash its errors and return None."""
+    return commit_or_flash(call) if validate_or_flash(form) else None
+
+
 def page_number() -> int:
     """The ``page`` query argument, from 1 to a bound that keeps OFFSET a small integer."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
@@ -99,7 +128,11 @@ def stars(count: int) -> str:
     return "★" * count
 
 
+def bank_name(bank_bin: str) -> str:
+    """The bank's name for a BIN we know, else the BIN itself."""
+    return BANK_NAMES.get(bank_bin, bank_bin)
+
+
 def register(app) -> None:
-    app.add_template_filter(label)
-    app.add_template_filter(stars)
-    app.add_template_global(BANK_NAMES, "bank_names")
+    for template_filter in (label, stars, bank_name):
+        app.add_template_filter(template_filter)

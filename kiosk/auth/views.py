@@ -4,14 +4,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from kiosk import ui
 from kiosk.auth import services
-from kiosk.auth.forms import LoginForm, PasswordForm, UserForm
+from kiosk.auth.forms import SHORT_PASSWORD, LoginForm, PasswordForm, UserForm
 from kiosk.auth.guards import page_login_required
 from kiosk.errors import DomainError
 from kiosk.extensions import db, login_manager
 from kiosk.home import same_site_referrer
 from kiosk.models import User
-from kiosk.ui import flash_error
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -34,6 +34,14 @@ def _safe_next(target: str | None) -> str | None:
     return target if target and target.startswith("/") and not target.startswith(("//", "/\\")) else None
 
 
+def _new_session() -> None:
+    """A fresh session (at login and logout) that keeps only the language chosen."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -41,17 +49,14 @@ def login():
         try:
             user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
                                          current_app.config)
-        except services.InvalidCredentials:
-            db.session.commit()
-            flash(_("Wrong username or password."), "error")
-        except DomainError:
-            flash(_("Too many failed logins; wait a few minutes and try again."), "error")
+        except services.InvalidCredentials as error:
+            db.session.commit()  # the failure counts towards the limit
+            ui.flash_error(error)
+        except DomainError as error:  # too many attempts
+            ui.flash_error(error)
         else:
             db.session.commit()
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login
-            if lang:
-                session["lang"] = lang
+            _new_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("sales.sell"))
     return render_template("auth/login.html", form=form)
@@ -61,10 +66,7 @@ def login():
 @page_login_required()
 def logout():
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _new_session()
     return redirect(url_for("auth.login"))
 
 
@@ -80,13 +82,9 @@ def set_language(code: str):
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        try:
-            services.create_user(form.username.data, form.password.data, form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash_error(error)
-        else:
-            db.session.commit()
+        user = ui.commit_or_flash(lambda: services.create_user(form.username.data, form.password.data,
+                                                               form.role.data))
+        if user is not None:
             flash(_("User created."), "success")
             return redirect(url_for("auth.users"))
     people = db.session.scalars(select(User).order_by(User.username)).all()
@@ -103,7 +101,7 @@ def reset_password(user_id: int):
         db.session.commit()
         flash(_("Password changed for %(name)s.", name=user.username), "success")
     else:
-        flash(_("A password has at least %(n)d characters.", n=services.MIN_PASSWORD_LENGTH), "error")
+        flash(str(SHORT_PASSWORD), "error")
     return redirect(url_for("auth.users"))
 
 

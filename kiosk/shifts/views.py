@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 
 from kiosk import ui
 from kiosk.auth.guards import page_login_required
-from kiosk.errors import DomainError
 from kiosk.extensions import db
 from kiosk.models import Shift
 from kiosk.shifts import services
@@ -27,16 +26,8 @@ def shift():
 @page_login_required()
 def open_shift():
     form = OpenShiftForm()
-    if not form.validate():
-        ui.flash_form_errors(form)
+    if ui.submit(form, lambda: services.open_shift(form.opening_cash_vnd.data, g.user)) is None:
         return redirect(url_for("shifts.shift"))
-    try:
-        services.open_shift(form.opening_cash_vnd.data, g.user)
-    except DomainError as error:
-        db.session.rollback()
-        ui.flash_error(error)
-        return redirect(url_for("shifts.shift"))
-    db.session.commit()
     flash(_("Shift opened. Good selling!"), "success")
     return redirect(url_for("sales.sell"))
 
@@ -45,19 +36,11 @@ def open_shift():
 @page_login_required()
 def close_shift():
     form = CloseShiftForm()
-    current = services.current_shift()
-    if not form.validate():
-        ui.flash_form_errors(form)
+    report = ui.submit(form, lambda: services.close_shift(form.counted_cash_vnd.data, g.user))
+    if report is None:
         return redirect(url_for("shifts.shift"))
-    try:
-        services.close_shift(form.counted_cash_vnd.data, g.user)
-    except DomainError as error:
-        db.session.rollback()
-        ui.flash_error(error)
-        return redirect(url_for("shifts.shift"))
-    db.session.commit()
     flash(_("Shift closed."), "success")
-    return redirect(url_for("shifts.report", shift_id=current.id))
+    return redirect(url_for("shifts.report", shift_id=report["shift_id"]))
 
 
 @bp.get("/shifts/<shift_id>/report")

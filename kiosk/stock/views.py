@@ -5,8 +5,6 @@ from wtforms import SelectChoice
 from kiosk import ui
 from kiosk.auth.guards import page_login_required
 from kiosk.catalog.services import products_by_sku
-from kiosk.errors import DomainError
-from kiosk.extensions import db
 from kiosk.stock import services
 from kiosk.stock.forms import AdjustmentForm, CountForm, ReceiveForm
 
@@ -31,16 +29,9 @@ def stock():
 @page_login_required("manager")
 def adjust():
     form = _adjustment_form(services.stock_levels())
-    if not form.validate():
-        ui.flash_form_errors(form)
-        return redirect(url_for("stock.stock"))
-    try:
-        result = services.adjust(form.sku.data, form.delta, form.reason.data, g.user, form.note.data or None)
-    except DomainError as error:
-        db.session.rollback()
-        ui.flash_error(error)
-    else:
-        db.session.commit()
+    result = ui.submit(form, lambda: services.adjust(form.sku.data, form.delta, form.reason.data, g.user,
+                                                     form.note.data or None))
+    if result is not None:
         flash(_("Stock of %(sku)s is now %(qty)d.", sku=result["sku"], qty=result["qty"]), "success")
     return redirect(url_for("stock.stock"))
 
@@ -48,20 +39,13 @@ def adjust():
 @bp.route("/stock/count", methods=["GET", "POST"])
 @page_login_required("manager")
 def count():
-    levels = services.stock_levels()
     form = CountForm()
-    if form.validate_on_submit():
-        try:
-            changes = services.record_count(form.counted(), g.user)
-        except DomainError as error:
-            db.session.rollback()
-            ui.flash_error(error)
-        else:
-            db.session.commit()
+    if form.is_submitted():
+        changes = ui.submit(form, lambda: services.record_count(form.counted(), g.user))
+        if changes is not None:
             flash(_("Count saved: %(n)d products corrected.", n=len(changes)), "success")
             return redirect(url_for("stock.stock"))
-    elif form.is_submitted():
-        ui.flash_form_errors(form)
+    levels = services.stock_levels()
     if not form.lines.entries:
         for product, _qty in levels:
             form.lines.append_entry({"sku": product.sku})
@@ -73,7 +57,8 @@ def count():
 @page_login_required()
 def transfers():
     rows = services.list_transfers()
-    products = products_by_sku({line.sku for _t, lines in rows for line in lines})
+    names = {sku: product.name for sku, product in
+             products_by_sku({line.sku for _t, lines in rows for line in lines}).items()}
     forms = {}
     for transfer, lines in rows:
         if transfer.status == "in_transit":
@@ -81,22 +66,13 @@ def transfers():
             for line in lines:
                 form.lines.append_entry({"sku": line.sku, "received_qty": line.qty})
             forms[transfer.id] = form
-    return render_template("stock/transfers.html", rows=rows, products=products, forms=forms)
+    return render_template("stock/transfers.html", rows=rows, names=names, forms=forms)
 
 
 @bp.post("/transfers/<transfer_id>/receive")
 @page_login_required()
 def receive(transfer_id: str):
     form = ReceiveForm(prefix=f"t{transfer_id}")
-    if not form.validate():
-        ui.flash_form_errors(form)
-        return redirect(url_for("stock.transfers"))
-    try:
-        services.receive_transfer(transfer_id, form.received(), g.user)
-    except DomainError as error:
-        db.session.rollback()
-        ui.flash_error(error)
-    else:
-        db.session.commit()
+    if ui.submit(form, lambda: services.receive_transfer(transfer_id, form.received(), g.user)) is not None:
         flash(_("Transfer received; the stock is updated."), "success")
     return redirect(url_for("stock.transfers"))
