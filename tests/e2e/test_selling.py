@@ -123,7 +123,7 @@ def test_a_scanned_barcode_lands_in_the_cart_without_a_click(page):
     screenshot(page, "sale-scanned")
 
 
-def test_the_sale_page_is_light(page, request):
+def test_the_sale_page_is_light(page):
     """Budget of the sale screen, caches off: under 200 KB and under 10 requests (HTML, CSS, JS, icon)."""
     log_in(page)
     open_shift(page)

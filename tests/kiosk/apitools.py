@@ -163,6 +163,13 @@ def assert_books_balance(app) -> None:
     assert seqs == list(range(1, len(seqs) + 1))
 
 
+def sell(api, body: dict) -> dict:
+    """POST /sales that must make a new sale; its answer."""
+    response = api.post("/sales", body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def sale_body(*lines, payments=None, **extra) -> dict:
     """A sale of (sku, qty[, discount]) lines, paid in exact cash unless ``payments`` says otherwise."""
     body_lines = [{"sku": sku, "qty": qty, **({"discount_vnd": rest[0]} if rest else {})}

@@ -1,6 +1,5 @@
 """Logging in to the kiosk API, bearer tokens, the login limits, and `flask users create`."""
 import hashlib
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,7 +120,7 @@ def test_an_inactive_user_cannot_log_in_and_loses_its_tokens(app, client, demo_d
     assert_error(post_login(client, *demo_data["vendor"]), 401, "invalid_credentials")
 
 
-def test_passwords_and_tokens_are_stored_only_as_hashes(app, client, demo_data, vendor, manager):
+def test_passwords_and_tokens_are_stored_only_as_hashes(app, demo_data, vendor, manager):
     with app.app_context():
         users = {u.username: u.password_hash for u in db.session.scalars(select(User))}
         token_hashes = set(db.session.scalars(select(ApiToken.token_hash)))
@@ -138,26 +137,17 @@ def test_passwords_and_tokens_are_stored_only_as_hashes(app, client, demo_data, 
         assert secret.encode() not in stored
 
 
-def csrf_token_in(html: str) -> str:
-    match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
-
-
-def test_a_page_session_may_call_the_api_but_must_send_its_csrf_token(client, demo_data):
+def test_a_page_session_may_call_the_api_but_must_send_its_csrf_token(client, browser, demo_data):
     """The tablet's pages call the JSON API with their session cookie: a cross-site form cannot."""
-    login_page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"csrf_token": csrf_token_in(login_page), "username": "vendor",
-                                           "password": "banhang-demo"})
-    assert response.status_code == 302
+    browser.log_in(*demo_data["vendor"])
     assert client.get("/api/v1/stock").status_code == 200  # reading needs no token
     assert_error(client.post("/api/v1/shifts", json={"opening_cash_vnd": 0}), 400, "bad_request")
     assert_error(client.post("/api/v1/shifts", data="opening_cash_vnd=0",
                              content_type="application/x-www-form-urlencoded"), 400, "bad_request")
     assert_error(client.post("/api/v1/shifts", json={"opening_cash_vnd": 0}, headers={"X-CSRFToken": "forged"}),
                  400, "bad_request")
-    token = csrf_token_in(client.get("/sell").get_data(as_text=True))
-    response = client.post("/api/v1/shifts", json={"opening_cash_vnd": 0}, headers={"X-CSRFToken": token})
+    response = client.post("/api/v1/shifts", json={"opening_cash_vnd": 0},
+                           headers={"X-CSRFToken": browser.csrf_token("/sell")})
     assert response.status_code == 201 and response.get_json()["opened_by"] == "vendor"
 
 

@@ -1,17 +1,11 @@
 """GET /api/v1/products: the catalogue, its search (case and diacritics ignored) and barcode lookup."""
-import json
 from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import update
 
-from kiosk.demo import CATALOGUE
-from kiosk.extensions import db
-from kiosk.models import Product
-from tests.kiosk.apitools import assert_error
+from tests.kiosk.apitools import DEMO, assert_error, sale_body, sell, set_product
 
-DEMO = json.loads(CATALOGUE.read_text(encoding="utf-8"))
 ALL_SKUS = {p["sku"] for p in DEMO["products"]}
 CONTRACT_FIELDS = {"sku", "barcode", "name", "unit", "price_vnd", "ocop_stars", "ocop_group", "producer", "origin",
                    "stock_qty", "certificate_expires_on"}
@@ -96,10 +90,7 @@ def test_like_wildcards_are_literal(reader, q, expected):
 
 
 def test_a_product_with_a_literal_underscore_is_found_by_it(app, vendor):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "TIEU-CS-DO")
-                           .values(search_text="tieu do_dac biet tieu-cs-do"))
-        db.session.commit()
+    set_product(app, "TIEU-CS-DO", search_text="tieu do_dac biet tieu-cs-do")
     assert search(vendor, "o_d") == {"TIEU-CS-DO"}
 
 
@@ -130,10 +121,7 @@ def test_an_unknown_barcode_is_an_empty_list(reader, barcode):
 
 
 def test_products_carry_the_contract_fields(app, vendor):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "CF-CB-500")
-                           .values(certificate_expires_on=date.today() + timedelta(days=400)))
-        db.session.commit()
+    set_product(app, "CF-CB-500", certificate_expires_on=date.today() + timedelta(days=400))
     [product] = vendor.get("/products", query_string={"barcode": "8936001000010"}).get_json()["products"]
     assert CONTRACT_FIELDS <= set(product)
     demo = next(p for p in DEMO["products"] if p["sku"] == "CF-CB-500")
@@ -153,26 +141,20 @@ def test_products_carry_the_contract_fields(app, vendor):
 
 
 def test_an_expired_certificate_is_flagged(app, vendor):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "MO-CP-500")
-                           .values(certificate_expires_on=date.today() - timedelta(days=2)))
-        db.session.commit()
+    set_product(app, "MO-CP-500", certificate_expires_on=date.today() - timedelta(days=2))
     [product] = vendor.get("/products", query_string={"q": "MO-CP-500"}).get_json()["products"]
     assert product["certificate_expired"] is True
     assert product["certificate_expires_on"] == (date.today() - timedelta(days=2)).isoformat()
 
 
 def test_stock_qty_follows_sales(vendor, open_shift):
-    assert vendor.post("/sales", {"lines": [{"sku": "MO-CP-250", "qty": 4}],
-                                  "payments": [{"method": "cash", "amount_vnd": 392_000}]}).status_code == 201
+    sell(vendor, sale_body(("MO-CP-250", 4), payments=[{"method": "cash", "amount_vnd": 392_000}]))
     [product] = vendor.get("/products", query_string={"q": "MO-CP-250"}).get_json()["products"]
     assert product["stock_qty"] == 45 - 4
 
 
 def test_inactive_products_are_not_listed(app, vendor):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "SR-KP-KEM").values(active=False))
-        db.session.commit()
+    set_product(app, "SR-KP-KEM", active=False)
     assert skus(vendor.get("/products")) == ALL_SKUS - {"SR-KP-KEM"}
     assert search(vendor, "kem sau rieng") == set()
     assert skus(vendor.get("/products", query_string={"barcode": "8936010000223"})) == set()

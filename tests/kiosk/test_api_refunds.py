@@ -6,24 +6,20 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, StockMovement
-from tests.kiosk.apitools import assert_books_balance, assert_error, balances, outbox, sale_body, snapshot
+from tests.kiosk.apitools import assert_books_balance, assert_error, balances, outbox, sale_body, sell, snapshot
 
 
 @pytest.fixture
 def sale(vendor, open_shift):
     """Two honey jars at full price, three coffee bags with 1,000 đồng off the line."""
-    response = vendor.post("/sales", sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return sell(vendor, sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
 
 
 @pytest.fixture(scope="module")
 def shared_sale(shared_kiosk):
     """The same sale on a kiosk shared by the refunds that must be refused."""
     assert shared_kiosk.manager.post("/shifts", {"opening_cash_vnd": 0}).status_code == 201
-    response = shared_kiosk.vendor.post("/sales", sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return sell(shared_kiosk.vendor, sale_body(("MO-CP-250", 2), ("CF-CB-500", 3, 1_000)))
 
 
 def refund(api, sale_id, *lines, reason="khách trả hàng"):

@@ -4,13 +4,13 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Product, Sale, StockMovement
 from kiosk.payments import vietqr
 from tests.kiosk.apitools import (PRICES, assert_books_balance, assert_error, balances, demo_kiosk, outbox, sale_body,
-                                  snapshot)
+                                  sell, set_product, snapshot)
 
 SALE_FIELDS = {"id", "number", "created_at", "cashier", "lines", "total_vnd", "payments", "paid_vnd", "change_vnd",
                "status", "warnings", "vietqr", "print_status"}
@@ -18,19 +18,7 @@ LINE_FIELDS = {"sku", "name", "qty", "unit_price_vnd", "discount_vnd", "total_vn
 PRINT_STATUSES = {"queued", "printed", "failed", "cancelled", "disabled"}
 
 
-def sell(api, body, status=201):
-    response = api.post("/sales", body)
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def set_certificate(app, sku, expires_on):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == sku).values(certificate_expires_on=expires_on))
-        db.session.commit()
-
-
-def test_a_cash_sale_with_change(app, vendor, open_shift):
+def test_a_cash_sale_with_change(vendor, open_shift):
     sale = sell(vendor, sale_body(("CF-CB-500", 2), ("MO-CP-250", 1),
                                   payments=[{"method": "cash", "amount_vnd": 400_000}]))
     assert SALE_FIELDS <= set(sale)
@@ -216,9 +204,7 @@ def test_the_number_starts_with_the_kiosk_code(tmp_path, demo_kiosk_db):
 
 
 def test_a_product_taken_off_the_catalogue_cannot_be_sold(app, vendor, open_shift):
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "SR-KP-KEM").values(active=False))
-        db.session.commit()
+    set_product(app, "SR-KP-KEM", active=False)
     before = snapshot(app)
     assert_error(vendor.post("/sales", sale_body(("MO-CP-250", 1), ("SR-KP-KEM", 1))), 422, "unknown_product",
                  "lines.1.sku")
@@ -253,8 +239,8 @@ def test_selling_the_last_units_is_no_warning(app, vendor, open_shift):
 
 
 def test_an_expired_certificate_is_flagged_at_the_till(app, vendor, open_shift):
-    set_certificate(app, "CF-CB-500", date.today() - timedelta(days=1))
-    set_certificate(app, "MO-CP-250", date.today() + timedelta(days=30))
+    set_product(app, "CF-CB-500", certificate_expires_on=date.today() - timedelta(days=1))
+    set_product(app, "MO-CP-250", certificate_expires_on=date.today() + timedelta(days=30))
     sale = sell(vendor, sale_body(("CF-CB-500", 1), ("MO-CP-250", 1)))
     assert sale["warnings"] == [{"code": "certificate_expired", "sku": "CF-CB-500"}]
     flags = {p["sku"]: p["certificate_expired"] for p in vendor.get("/products").get_json()["products"]}
@@ -262,7 +248,7 @@ def test_an_expired_certificate_is_flagged_at_the_till(app, vendor, open_shift):
 
 
 def test_one_warning_per_product_and_kind_when_a_product_is_on_several_lines(app, vendor, open_shift):
-    set_certificate(app, "SR-KP-KEM", date.today() - timedelta(days=1))
+    set_product(app, "SR-KP-KEM", certificate_expires_on=date.today() - timedelta(days=1))
     sale = sell(vendor, sale_body(("SR-KP-KEM", 2), ("SR-KP-KEM", 2), ("SR-KP-KEM", 1), ("MO-CP-250", 1)))
     assert sorted(sale["warnings"], key=lambda w: w["code"]) == [
         {"code": "certificate_expired", "sku": "SR-KP-KEM"}, {"code": "insufficient_stock", "sku": "SR-KP-KEM"}]
@@ -313,9 +299,7 @@ def test_sales_need_a_login(anonymous, vendor, open_shift):
 
 def test_prices_are_taken_from_the_catalogue_at_the_time_of_sale(app, vendor, open_shift):
     first = sell(vendor, sale_body(("MO-CP-250", 1)))
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.sku == "MO-CP-250").values(price_vnd=99_000))
-        db.session.commit()
+    set_product(app, "MO-CP-250", price_vnd=99_000)
     second = sell(vendor, sale_body(("MO-CP-250", 1), payments=[{"method": "cash", "amount_vnd": 99_000}]))
     assert (second["lines"][0]["unit_price_vnd"], second["total_vnd"]) == (99_000, 99_000)
     assert vendor.get(f"/sales/{first['id']}").get_json()["total_vnd"] == PRICES["MO-CP-250"]

@@ -5,16 +5,10 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry
-from tests.kiosk.apitools import assert_error, outbox, sale_body, snapshot
+from tests.kiosk.apitools import assert_error, outbox, sale_body, sell, snapshot
 
 Z_FIELDS = {"shift_id", "sales_count", "gross_vnd", "refunds_vnd", "net_vnd", "by_method", "opening_cash_vnd",
             "expected_cash_vnd", "counted_cash_vnd", "variance_vnd"}
-
-
-def sell(api, *lines, payments):
-    response = api.post("/sales", sale_body(*lines, payments=payments))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def cash(amount):
@@ -76,11 +70,11 @@ def test_closing_an_empty_shift(vendor, open_shift):
 
 
 def test_the_z_report_of_a_mixed_shift(app, vendor, manager, open_shift):
-    first = sell(vendor, ("CF-CB-500", 2), payments=[cash(300_000)])  # 290,000; 10,000 change
-    sell(vendor, ("MO-CP-250", 1), payments=[transfer(98_000)])  # 98,000
-    sell(vendor, ("CF-BM-CHON", 1), payments=[card(390_000)])  # 390,000
-    split = sell(vendor, ("CF-CB-500", 1), ("SR-KP-KEM", 1, 5_000),  # 235,000; 100,000 change
-                 payments=[card(100_000), transfer(35_000), cash(200_000)])
+    first = sell(vendor, sale_body(("CF-CB-500", 2), payments=[cash(300_000)]))  # 290,000; 10,000 change
+    sell(vendor, sale_body(("MO-CP-250", 1), payments=[transfer(98_000)]))  # 98,000
+    sell(vendor, sale_body(("CF-BM-CHON", 1), payments=[card(390_000)]))  # 390,000
+    split = sell(vendor, sale_body(("CF-CB-500", 1), ("SR-KP-KEM", 1, 5_000),  # 235,000; 100,000 change
+                                   payments=[card(100_000), transfer(35_000), cash(200_000)]))
     assert (split["total_vnd"], split["change_vnd"]) == (235_000, 100_000)
     refund = manager.post(f"/sales/{first['id']}/refunds", {"lines": [{"sku": "CF-CB-500", "qty": 1}],
                                                              "reason": "hỏng bao bì"})
@@ -118,11 +112,11 @@ def test_the_z_report_of_a_mixed_shift(app, vendor, manager, open_shift):
 
 
 def test_a_new_shift_reports_only_its_own_sales_and_refunds(vendor, manager, open_shift):
-    old = sell(vendor, ("CF-CB-500", 1), payments=[cash(145_000)])
+    old = sell(vendor, sale_body(("CF-CB-500", 1), payments=[cash(145_000)]))
     assert vendor.post("/shifts/current/close", {"counted_cash_vnd": 645_000}).get_json()["variance_vnd"] == 0
     second = vendor.post("/shifts", {"opening_cash_vnd": 200_000}).get_json()
     assert second["id"] != open_shift["id"]
-    sell(vendor, ("MO-CP-250", 1), payments=[cash(100_000)])
+    sell(vendor, sale_body(("MO-CP-250", 1), payments=[cash(100_000)]))
     # Paid back in cash from the shift that is open now, whichever shift made the sale.
     assert manager.post(f"/sales/{old['id']}/refunds", {"lines": [{"sku": "CF-CB-500", "qty": 1}],
                                                         "reason": "đổi ý"}).status_code == 201

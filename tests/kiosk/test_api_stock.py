@@ -1,15 +1,11 @@
 """Stock on hand, adjustments (manager), and transfers from central received at the kiosk."""
-import json
-
 import pytest
 from sqlalchemy import select
 
-from kiosk.demo import CATALOGUE
 from kiosk.extensions import db
-from kiosk.models import AuditEntry, Product, StockMovement, Transfer, TransferLine, utcnow
-from tests.kiosk.apitools import assert_books_balance, assert_error, balances, outbox, snapshot
+from kiosk.models import AuditEntry, Product, StockMovement
+from tests.kiosk.apitools import DEMO, assert_books_balance, assert_error, balances, outbox, ship, snapshot
 
-DEMO = json.loads(CATALOGUE.read_text(encoding="utf-8"))
 INCOMING = DEMO["incoming_transfer"]  # CF-CB-500 x 20, MO-CP-500 x 12, SR-KP-KEM x 10
 
 
@@ -177,11 +173,7 @@ def test_a_bad_received_qty_is_422(shared_kiosk, qty):
 
 
 def test_a_transfer_of_a_product_unknown_here_still_counts_what_it_can(app, vendor):
-    with app.app_context():
-        db.session.add(Transfer(id="t-2", status="in_transit", shipped_at=utcnow()))
-        db.session.add_all([TransferLine(transfer_id="t-2", sku="MO-CP-250", qty=4),
-                            TransferLine(transfer_id="t-2", sku="NEW-FROM-CENTRAL", qty=3)])
-        db.session.commit()
+    ship(app, "t-2", ("MO-CP-250", 4), ("NEW-FROM-CENTRAL", 3))
     before = stock(vendor)
     assert receive(vendor, "t-2", [("MO-CP-250", 4), ("NEW-FROM-CENTRAL", 3)]).status_code == 200
     assert stock(vendor)["MO-CP-250"] == before["MO-CP-250"] + 4
@@ -190,11 +182,7 @@ def test_a_transfer_of_a_product_unknown_here_still_counts_what_it_can(app, vend
 
 
 def test_a_product_shipped_on_two_lines_is_counted_once(app, vendor):
-    with app.app_context():
-        db.session.add(Transfer(id="t-3", status="in_transit", shipped_at=utcnow()))
-        db.session.add_all([TransferLine(transfer_id="t-3", sku="MO-CP-250", qty=4),
-                            TransferLine(transfer_id="t-3", sku="MO-CP-250", qty=2)])
-        db.session.commit()
+    ship(app, "t-3", ("MO-CP-250", 4), ("MO-CP-250", 2))
     before = stock(vendor)["MO-CP-250"]
     assert receive(vendor, "t-3", [("MO-CP-250", 5)]).status_code == 200
     assert stock(vendor)["MO-CP-250"] == before + 5

@@ -11,15 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from kiosk import demo
 from kiosk.auth.services import hash_token
 from kiosk.extensions import db
 from kiosk.models import ApiToken, utcnow
-from tests.kiosk.apitools import assert_error, login, sale_body, snapshot
+from tests.kiosk.apitools import DEMO, assert_error, login, sale_body, sell, snapshot
 
 NO_BODY = object()
 TWENTY_MB = b'{"lines": "' + b"x" * (20 * 1024 * 1024) + b'"}'
-TRANSFER = json.loads(demo.CATALOGUE.read_text(encoding="utf-8"))["incoming_transfer"]
+TRANSFER = DEMO["incoming_transfer"]
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,8 @@ def world(shared_kiosk):
                            .values(expires_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
     assert shared_kiosk.vendor.post("/shifts", {"opening_cash_vnd": 100_000}).status_code == 201
-    sale = shared_kiosk.vendor.post("/sales", sale_body(("MO-CP-250", 2)))
-    assert sale.status_code == 201
-    return {"app": app, "client": client, "tokens": tokens, "sale": sale.get_json()["id"], "transfer": TRANSFER["id"]}
+    sale = sell(shared_kiosk.vendor, sale_body(("MO-CP-250", 2)))
+    return {"app": app, "client": client, "tokens": tokens, "sale": sale["id"], "transfer": TRANSFER["id"]}
 
 
 # The JSON endpoints that take a body: (name, path, the role allowed, the first required field).

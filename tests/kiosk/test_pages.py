@@ -79,7 +79,7 @@ def test_a_wrong_password_is_explained_in_vietnamese(browser, demo_data):
 
 @pytest.mark.parametrize("target, expected", [("/stock", "/stock"), ("//evil.example/x", "/sell"),
                                               ("https://evil.example/", "/sell"), ("/\\evil.example", "/sell")])
-def test_login_goes_back_only_to_a_page_of_this_kiosk(client, browser, demo_data, target, expected):
+def test_login_goes_back_only_to_a_page_of_this_kiosk(browser, demo_data, target, expected):
     response = browser.submit(f"/login?next={target}", {"username": "vendor", "password": "banhang-demo"})
     assert response.status_code == 302 and response.location == expected
 

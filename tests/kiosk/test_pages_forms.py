@@ -6,16 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.extensions import db
-from kiosk.models import AuditEntry, Product, Refund, Sale, StockBalance, Transfer, TransferLine, User
+from kiosk.models import AuditEntry, Refund, Sale, Transfer, TransferLine, User
+from tests.kiosk.apitools import DEMO, balances
 from tests.kiosk.pagetools import flashes, text
 
-TRANSFER_ID = "6f1d3c52-9a8e-4b7f-a1c2-0d5e8b7f4a31"  # the demo's incoming transfer
-
-
-def stock_of(app, sku):
-    with app.app_context():
-        return db.session.scalar(select(StockBalance.qty).join(Product, Product.id == StockBalance.product_id)
-                                 .where(Product.sku == sku))
+TRANSFER_ID = DEMO["incoming_transfer"]["id"]
 
 
 def audit_actions(app):
@@ -24,7 +19,7 @@ def audit_actions(app):
 
 
 @pytest.fixture
-def sold(app, manager_browser):
+def sold(manager_browser):
     """An open shift and one sale: 2 x CF-CB-500 (145.000) and 1 x MO-CP-250 (98.000) less 8.000."""
     manager_browser.open_shift()
     return manager_browser.sell([{"sku": "CF-CB-500", "qty": 2}, {"sku": "MO-CP-250", "qty": 1, "discount_vnd": 8000}],
@@ -34,12 +29,12 @@ def sold(app, manager_browser):
 def test_a_manager_refunds_part_of_a_sale_through_the_form(app, manager_browser, sold):
     page = f"/sales/{sold['id']}"
     assert 'action="/sales/%s/refund"' % sold["id"] in text(manager_browser.get(page))
-    before = stock_of(app, "MO-CP-250")
+    before = balances(app)["MO-CP-250"]
     response = manager_browser.submit(page, {"lines-0-qty": "", "lines-1-qty": "1", "reason": "Hũ bị nứt"},
                                       action=f"/sales/{sold['id']}/refund", follow_redirects=True)
     assert "Đã hoàn 90.000 ₫. Trả lại khách bằng tiền mặt." in flashes(response)
     assert "Hoàn một phần" in text(response)
-    assert stock_of(app, "MO-CP-250") == before + 1
+    assert balances(app)["MO-CP-250"] == before + 1
     with app.app_context():
         refund = db.session.scalar(select(Refund))
         assert (refund.total_vnd, refund.reason, [(l.sku, l.qty) for l in refund.lines]) == \
@@ -79,15 +74,15 @@ def test_a_vendor_cannot_refund(app, vendor_browser):
 
 
 def test_a_manager_adjusts_the_stock_through_the_form(app, manager_browser):
-    before = stock_of(app, "TC-AKO-KHAN")
+    before = balances(app)["TC-AKO-KHAN"]
     response = manager_browser.submit("/stock", {"sku": "TC-AKO-KHAN", "direction": "remove", "qty": "3",
                                                  "reason": "damaged", "note": "mốc"},
                                       action="/stock/adjustments", follow_redirects=True)
     assert f"Tồn kho của TC-AKO-KHAN bây giờ là {before - 3}." in flashes(response)
-    assert stock_of(app, "TC-AKO-KHAN") == before - 3
+    assert balances(app)["TC-AKO-KHAN"] == before - 3
     manager_browser.submit("/stock", {"sku": "TC-AKO-KHAN", "direction": "add", "qty": "1", "reason": "other"},
                            action="/stock/adjustments")
-    assert stock_of(app, "TC-AKO-KHAN") == before - 2
+    assert balances(app)["TC-AKO-KHAN"] == before - 2
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stock.adjust")).all()
         assert [(e.details["delta"], e.details["reason"], e.details["note"]) for e in entries] == \
@@ -101,14 +96,14 @@ def test_a_manager_adjusts_the_stock_through_the_form(app, manager_browser):
     ({"reason": "stolen"}, "Lý do:"),
 ])
 def test_a_bad_adjustment_is_refused_with_a_message(app, manager_browser, data, message):
-    before = stock_of(app, "TC-AKO-KHAN")
+    before = balances(app)["TC-AKO-KHAN"]
     form = {"sku": "TC-AKO-KHAN", "direction": "remove", "qty": "2", "reason": "damaged", **data}
     response = manager_browser.submit("/stock", form, action="/stock/adjustments", follow_redirects=True)
     assert any(message in flash for flash in flashes(response)), flashes(response)
-    assert stock_of(app, "TC-AKO-KHAN") == before
+    assert balances(app)["TC-AKO-KHAN"] == before
 
 
-def test_a_vendor_may_not_adjust(app, vendor_browser):
+def test_a_vendor_may_not_adjust(vendor_browser):
     page = text(vendor_browser.get("/stock"))
     assert 'action="/stock/adjustments"' not in page
     response = vendor_browser.client.post("/stock/adjustments", data={
@@ -125,15 +120,16 @@ def test_a_stock_count_corrects_only_the_products_counted(app, manager_browser):
     by_sku = {sku: name for name, sku in skus}
     counted = {f"{by_sku['MO-CP-250']}-counted": "40", f"{by_sku['CF-CB-500']}-counted": "40",
                f"{by_sku['SR-KP-KEM']}-counted": "1"}
-    before = {sku: stock_of(app, sku) for sku in ("MO-CP-250", "CF-CB-500", "SR-KP-KEM", "DL-EH-SA")}
+    before = balances(app)
     assert before["CF-CB-500"] == 40  # counted as recorded: no correction
     response = manager_browser.submit("/stock/count", counted, action=None, follow_redirects=True)
     assert "Đã lưu kiểm kê: điều chỉnh 2 sản phẩm." in flashes(response)
-    assert stock_of(app, "MO-CP-250") == 40 and stock_of(app, "SR-KP-KEM") == 1
-    assert stock_of(app, "CF-CB-500") == 40 and stock_of(app, "DL-EH-SA") == before["DL-EH-SA"]
+    after = balances(app)
+    assert after["MO-CP-250"] == 40 and after["SR-KP-KEM"] == 1
+    assert after["CF-CB-500"] == 40 and after["DL-EH-SA"] == before["DL-EH-SA"]
 
 
-def test_a_bad_count_is_shown_again_with_the_error(app, manager_browser):
+def test_a_bad_count_is_shown_again_with_the_error(manager_browser):
     response = manager_browser.submit("/stock/count", {"lines-0-counted": "-4"}, action=None)
     assert response.status_code == 200 and "Giá trị không hợp lệ." in text(response)
     assert "Đã lưu kiểm kê" not in text(response)
@@ -145,11 +141,12 @@ def test_a_vendor_receives_a_transfer_with_a_shortfall(app, vendor_browser):
     assert f'action="/transfers/{TRANSFER_ID}/receive"' in page
     assert re.search(rf'name="{prefix}-lines-0-received_qty"[^>]*value="20"', page) or \
         re.search(rf'value="20"[^>]*name="{prefix}-lines-0-received_qty"', page)  # prefilled with what was shipped
-    before = {sku: stock_of(app, sku) for sku in ("CF-CB-500", "MO-CP-500", "SR-KP-KEM")}
+    before = balances(app)
     response = vendor_browser.submit("/transfers", {f"{prefix}-lines-1-received_qty": "11"},
                                      action=f"/transfers/{TRANSFER_ID}/receive", follow_redirects=True)
     assert "Đã nhận hàng; tồn kho đã được cập nhật." in flashes(response)
-    assert {sku: stock_of(app, sku) - qty for sku, qty in before.items()} == \
+    after = balances(app)
+    assert {sku: after[sku] - before[sku] for sku in ("CF-CB-500", "MO-CP-500", "SR-KP-KEM")} == \
         {"CF-CB-500": 20, "MO-CP-500": 11, "SR-KP-KEM": 10}
     with app.app_context():
         assert db.session.get(Transfer, TRANSFER_ID).status == "received"
@@ -159,7 +156,7 @@ def test_a_vendor_receives_a_transfer_with_a_shortfall(app, vendor_browser):
     assert f'action="/transfers/{TRANSFER_ID}/receive"' not in text(response)  # received once only
 
 
-def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser, browser):
+def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser):
     response = manager_browser.submit("/users", {"username": "Thu.Ngan", "password": "matkhau-dai", "role": "vendor"},
                                       action=None, follow_redirects=True)
     assert "Đã tạo người dùng." in flashes(response) and "thu.ngan" in text(response)
@@ -176,7 +173,7 @@ def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser, br
     assert "Đã đổi mật khẩu cho thu.ngan." in flashes(response)
 
 
-def test_the_stock_page_marks_low_and_negative_stock(app, vendor_browser):
+def test_the_stock_page_marks_low_and_negative_stock(vendor_browser):
     vendor_browser.open_shift()
     vendor_browser.sell([{"sku": "SR-KP-KEM", "qty": 5}, {"sku": "TC-AKO-TUI", "qty": 2}],
                         [{"method": "cash", "amount_vnd": 1_115_000}])
@@ -198,6 +195,6 @@ def test_the_catalogue_page_searches_without_diacritics_and_flags_expired_certif
     assert "Mật ong hoa cà phê Đắk Lắk 500ml" in page and "4 sao" in page and "Cà phê Chồn" not in page
 
 
-def test_the_audit_log_shows_who_did_what(app, manager_browser, sold):
+def test_the_audit_log_shows_who_did_what(manager_browser, sold):
     page = text(manager_browser.get("/audit"))
     assert "Đơn bán" in page and sold["number"] in page and "Mở ca" in page and "manager" in page
