@@ -8,8 +8,7 @@ from kiosk import ui
 from kiosk.auth.guards import page_login_required
 from kiosk.catalog.services import find_products, product_json
 from kiosk.clock import local_today
-from kiosk.errors import DomainError, NotFound
-from kiosk.extensions import db
+from kiosk.errors import NotFound
 from kiosk.i18n import vnd
 from kiosk.sales import services
 from kiosk.sales.forms import RefundForm
@@ -61,32 +60,31 @@ def detail(sale_id: str):
     return render_template("sales/detail.html", sale=sale, form=form)
 
 
+def _refund_request(form: RefundForm, sale) -> RefundIn | None:
+    """The API's refund body for the quantities typed on the sale's lines; None, with a flash saying why,
+    when there is nothing to refund or a quantity is beyond any sale."""
+    wanted = form.quantities(sale.lines)
+    if not wanted:
+        flash(_("Type the quantity to refund on at least one line."), "error")
+        return None
+    try:
+        return RefundIn(lines=[RefundLineIn(sku=sku, qty=qty) for sku, qty in wanted.items()],
+                        reason=form.reason.data.strip())
+    except ValidationError:
+        flash(str(ui.ERROR_MESSAGES["refund_exceeds_sale"]), "error")
+        return None
+
+
 @bp.post("/sales/<sale_id>/refund")
 @page_login_required("manager")
 def refund(sale_id: str):
     sale = _sale_or_404(sale_id)
     form = RefundForm()
-    if not form.validate():
-        ui.flash_form_errors(form)
-        return redirect(url_for("sales.detail", sale_id=sale.id))
-    wanted = form.quantities(sale.lines)
-    if not wanted:
-        flash(_("Type the quantity to refund on at least one line."), "error")
-        return redirect(url_for("sales.detail", sale_id=sale.id))
-    try:
-        body = RefundIn(lines=[RefundLineIn(sku=sku, qty=qty) for sku, qty in wanted.items()],
-                        reason=form.reason.data.strip())
-    except ValidationError:
-        flash(_("That is more than can still be refunded on this sale."), "error")
-        return redirect(url_for("sales.detail", sale_id=sale.id))
-    try:
-        made = services.refund_sale(sale.id, body, g.user)
-    except DomainError as error:
-        db.session.rollback()
-        ui.flash_error(error)
-    else:
-        db.session.commit()
-        flash(_("Refunded %(amount)s. Give it back in cash.", amount=vnd(made.total_vnd)), "success")
+    body = _refund_request(form, sale) if ui.validate_or_flash(form) else None
+    if body is not None:
+        made = ui.commit_or_flash(lambda: services.refund_sale(sale.id, body, g.user))
+        if made is not None:
+            flash(_("Refunded %(amount)s. Give it back in cash.", amount=vnd(made.total_vnd)), "success")
     return redirect(url_for("sales.detail", sale_id=sale.id))
 
 
