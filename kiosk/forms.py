@@ -5,13 +5,14 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
 
 def _limits() -> tuple[int, int]:
     """The API's bounds (imported late: kiosk.sales imports the views that import this module)."""
     from kiosk.sales.schemas import MAX_QTY, MAX_VND
     return MAX_QTY, MAX_VND
+
 
 _MONEY = re.compile(r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(k|nghìn|ngàn)?", re.IGNORECASE)
 
@@ -35,7 +36,16 @@ def answer_required():
     return InputRequired(message=_l("This field is required."))
 
 
-class MoneyField(IntegerField):
+class _NumberField(IntegerField):
+    """A number typed by hand: text that is no number gets its one message, not also "Out of range."
+    (left empty, the validators say whether it may be)."""
+
+    def pre_validate(self, form):
+        if self.process_errors and self.raw_data and self.raw_data[0].strip():
+            raise StopValidation()
+
+
+class MoneyField(_NumberField):
     """A whole, non-negative number of đồng, typed with or without thousands separators."""
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -57,7 +67,7 @@ class MoneyField(IntegerField):
                 raise ValueError(_l("Type an amount in đồng, for example 500.000."))
 
 
-class QtyField(IntegerField):
+class QtyField(_NumberField):
     """A whole quantity of goods (``optional``: may be left empty; ``signed``: may be negative)."""
 
     def __init__(self, label=None, optional=False, signed=False, **kwargs):

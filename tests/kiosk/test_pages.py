@@ -5,13 +5,31 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from sqlalchemy import select
 
+from kiosk import demo
 from kiosk.extensions import db
 from kiosk.models import Sale, Shift
 from kiosk.payments import vietqr
-from tests.kiosk.pagetools import flashes, text
+from tests.kiosk.pagetools import Browser, flashes, text
 
 VENDOR_PAGES = ["/sell", "/shift", "/sales", "/stock", "/transfers", "/products"]
 MANAGER_PAGES = ["/users", "/audit", "/stock/count"]
+
+
+def _reader(kiosk, role: str) -> Browser:
+    browser = Browser(kiosk.app.test_client())
+    browser.log_in(*next((username, password) for username, password, r in demo.LOGINS if r == role))
+    return browser
+
+
+@pytest.fixture(scope="module")
+def vendor_reader(shared_kiosk):
+    """A vendor's browser on the module's shared kiosk, for the tests that only read pages."""
+    return _reader(shared_kiosk, "vendor")
+
+
+@pytest.fixture(scope="module")
+def manager_reader(shared_kiosk):
+    return _reader(shared_kiosk, "manager")
 
 
 @pytest.mark.parametrize("path", VENDOR_PAGES + MANAGER_PAGES + ["/shifts/x/report", "/sales/x"])
@@ -22,21 +40,21 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, path):
 
 
 @pytest.mark.parametrize("path", VENDOR_PAGES)
-def test_a_vendor_sees_the_selling_pages(vendor_browser, path):
-    response = vendor_browser.get(path)
+def test_a_vendor_sees_the_selling_pages(vendor_reader, path):
+    response = vendor_reader.get(path)
     assert response.status_code == 200
     assert 'href="/sell"' in text(response)  # the sale screen is one tap away everywhere
     assert 'href="/users"' not in text(response)  # and managers' pages are not offered
 
 
 @pytest.mark.parametrize("path", MANAGER_PAGES)
-def test_managers_pages_are_forbidden_to_a_vendor(vendor_browser, path):
-    assert vendor_browser.get(path).status_code == 403
+def test_managers_pages_are_forbidden_to_a_vendor(vendor_reader, path):
+    assert vendor_reader.get(path).status_code == 403
 
 
 @pytest.mark.parametrize("path", VENDOR_PAGES + MANAGER_PAGES)
-def test_a_manager_sees_every_page(manager_browser, path):
-    response = manager_browser.get(path)
+def test_a_manager_sees_every_page(manager_reader, path):
+    response = manager_reader.get(path)
     assert response.status_code == 200
     assert 'href="/users"' in text(response) and 'href="/audit"' in text(response)
 
@@ -84,18 +102,18 @@ def test_login_goes_back_only_to_a_page_of_this_kiosk(browser, demo_data, target
     assert response.status_code == 302 and response.location == expected
 
 
-def test_pages_load_scripts_from_files_only(vendor_browser):
+def test_pages_load_scripts_from_files_only(vendor_reader):
     """A later strict CSP forbids inline scripts: every <script> has a src or is a JSON data block."""
     for path in VENDOR_PAGES:
-        page = text(vendor_browser.get(path))
+        page = text(vendor_reader.get(path))
         for tag in re.findall(r"<script\b[^>]*>", page):
             assert 'type="application/json"' in tag or ("src=" in tag and "defer" in tag), (path, tag)
         assert " onclick=" not in page and "javascript:" not in page
         assert "http://" not in page.replace("http://localhost", "") and "https://" not in page  # nothing from outside
 
 
-def test_the_sale_screen_without_a_shift_says_so(vendor_browser):
-    page = text(vendor_browser.get("/sell"))
+def test_the_sale_screen_without_a_shift_says_so(vendor_reader):
+    page = text(vendor_reader.get("/sell"))
     assert "Chưa có ca nào đang mở" in page and 'href="/shift"' in page
     assert 'data-shift-open="0"' in page
 
@@ -145,11 +163,14 @@ def test_opening_and_closing_a_shift_through_the_forms(app, vendor_browser):
     assert 'action="/shift/open"' in shift_page  # and the next shift can be opened
 
 
-@pytest.mark.parametrize("typed", ["abc", "-5", "1.5.0.0", ""])
-def test_a_bad_opening_cash_is_refused_with_a_message(app, vendor_browser, typed):
+@pytest.mark.parametrize("typed, message", [
+    ("abc", "Nhập số tiền bằng đồng, ví dụ 500.000."), ("-5", "Nhập số tiền bằng đồng, ví dụ 500.000."),
+    ("1.5.0.0", "Nhập số tiền bằng đồng, ví dụ 500.000."), ("", "Cần điền mục này."),
+])
+def test_a_bad_opening_cash_is_refused_with_a_message(app, vendor_browser, typed, message):
     response = vendor_browser.submit("/shift", {"opening_cash_vnd": typed}, action="/shift/open")
     assert response.status_code == 302 and response.location.endswith("/shift")
-    assert flashes(vendor_browser.get("/shift"))
+    assert flashes(vendor_browser.get("/shift")) == [f"Tiền mặt đầu ca trong két: {message}"]
     with app.app_context():
         assert db.session.scalar(select(Shift)) is None
 
@@ -188,7 +209,7 @@ def test_the_sales_list_and_a_sales_page_with_its_vietqr(app, vendor_browser):
         assert db.session.get(Sale, paid["id"]).vietqr == paid["vietqr"]
 
 
-def test_out_of_range_page_numbers_are_harmless(manager_browser):
-    assert manager_browser.get("/sales?page=999999999999999999999999").status_code == 200
-    assert manager_browser.get("/audit?page=-3").status_code == 200
-    assert manager_browser.get("/sales?day=not-a-day").status_code == 200
+def test_out_of_range_page_numbers_are_harmless(manager_reader):
+    assert manager_reader.get("/sales?page=999999999999999999999999").status_code == 200
+    assert manager_reader.get("/audit?page=-3").status_code == 200
+    assert manager_reader.get("/sales?day=not-a-day").status_code == 200
