@@ -23,7 +23,7 @@ run: $(STAMP) translations
 	@echo
 	@echo "Kiosk POS: http://$(HOST):$(KIOSK_PORT)/  (logins above; Ctrl+C stops it)"
 	@echo
-	$(BIN)/flask --app kiosk run --host $(HOST) --port $(KIOSK_PORT)
+	$(BIN)/flask --app kiosk serve --host $(HOST) --port $(KIOSK_PORT)
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest

@@ -45,6 +45,12 @@ class KioskConfig(Config):
     CENTRAL_URL: str | None = None
     PRINTER_URL = "preview"
     PRINTER_PAPER_MM = 80
+    PRINTER_MODE = "image"  # image (Vietnamese always right), tcvn3 (Epson text), ascii (tones stripped)
+    PRINTER_PROFILE: str | None = None  # a python-escpos profile name, e.g. TM-T88V, POS-5890
+    PRINTER_TIMEOUT = 10.0  # seconds for connecting and for each write
+    PRINTER_STATUS_TIMEOUT = 0.5  # seconds to wait for the paper sensor's answer; 0 skips the check
+    RECEIPT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    RECEIPT_FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
     RECEIPT_FOOTER = "Cảm ơn quý khách! Sản phẩm OCOP Đắk Lắk"
     # A sample account (Vietcombank's BIN); set the kiosk's own in production.
     VIETQR_BANK_BIN = "970436"
@@ -75,6 +81,12 @@ _KIOSK = {
     "CENTRAL_URL": str,
     "PRINTER_URL": str,
     "PRINTER_PAPER_MM": int,
+    "PRINTER_MODE": str,
+    "PRINTER_PROFILE": str,
+    "PRINTER_TIMEOUT": float,
+    "PRINTER_STATUS_TIMEOUT": float,
+    "RECEIPT_FONT": str,
+    "RECEIPT_FONT_BOLD": str,
     "VIETQR_BANK_BIN": str,
     "VIETQR_ACCOUNT_NO": str,
     "VIETQR_ACCOUNT_NAME": str,
@@ -97,11 +109,11 @@ def _parse(name: str, raw: str, kind: type):
         if value in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(raw)
+            return kind(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
     return raw
 
 
@@ -130,8 +142,6 @@ def load(config: dict, instance_path: str, environ=None) -> None:
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _local_secret(instance_path) if env == "development" else secrets.token_hex(32)
-    if config.get("PRINTER_PAPER_MM", 80) not in (58, 80):
-        raise ConfigError("PRINTER_PAPER_MM must be 58 or 80")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         path = Path(instance_path) / config["DATABASE_FILE"]
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"

@@ -2,11 +2,10 @@
 import os
 import re
 
-import click
-
 from flask import Flask
 
 import config
+from kiosk import printing
 from kiosk.payments import vietqr
 
 
@@ -30,16 +29,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app.config, app.instance_path, environ={} if test_config is not None else None)
     os.makedirs(app.instance_path, exist_ok=True)
     check_settings(app.config)
+    printing.check_config(app.config)
     app.json.sort_keys = False
 
     from kiosk import cli, database, errors, i18n
-    from kiosk.extensions import babel, csrf, db, init_migrations, login_manager
+    from kiosk.extensions import babel, csrf, db, login_manager
 
     db.init_app(app)
     with app.app_context():
         database.configure_sqlite(db.engine)
-    if click.get_current_context(silent=True) is not None:  # `flask --app kiosk db ...` and friends
-        init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
@@ -47,10 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
 
     from kiosk import audit, auth, catalog, home, openapi, sales, shifts, stock
-    for domain in (auth, catalog, shifts, sales, stock):
+    for domain in (auth, catalog, shifts, sales, stock, printing):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
         csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
-    for domain in (auth, catalog, shifts, sales, stock, audit):
+    for domain in (auth, catalog, shifts, sales, stock, printing, audit):
         app.register_blueprint(domain.views)
     app.register_blueprint(home.bp)
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")

@@ -1,15 +1,39 @@
-"""The kiosk's command line: `flask --app kiosk users create`, `seed-demo`."""
+"""The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`."""
 import click
-from flask.cli import AppGroup
-from flask import current_app
+from flask import current_app, g
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
 from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.errors import DomainError
 from kiosk.extensions import db, init_migrations
 from kiosk.models import ROLES
+from kiosk.printing import worker
 
 users = AppGroup("users", help="Kiosk users (vendors and managers).")
+
+
+class MigrationCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's commands, with Alembic imported only when one of them runs."""
+
+    def _commands(self, ctx) -> click.Group:
+        init_migrations(ctx.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as migrate_commands
+
+        return migrate_commands
+
+    def list_commands(self, ctx):
+        return self._commands(ctx).list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._commands(ctx).get_command(ctx, name)
+
+
+@click.group("db", cls=MigrationCommands)
+@with_appcontext
+def migration_commands() -> None:
+    """Create or migrate the kiosk database (Flask-Migrate; migrations/kiosk)."""
+    g.directory, g.x_arg = None, ()  # what Flask-Migrate's own group would set: its defaults
 
 
 def ensure_database() -> None:
@@ -46,6 +70,25 @@ def seed_demo() -> None:
         click.echo(f"  {username} / {password} ({role})")
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the kiosk with waitress, the print worker running beside it."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()
+    printer = worker.start(app)
+    click.echo(f"Kiosk POS on http://{host}:{port}/ (printer: {app.config['PRINTER_URL']})")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        printer.stop()
+
+
 def register(app) -> None:
+    app.cli.add_command(migration_commands)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(serve)

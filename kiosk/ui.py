@@ -24,6 +24,11 @@ LABELS = {
     "sale_status": {"paid": _l("Paid"), "partially_refunded": _l("Partly refunded"), "refunded": _l("Refunded")},
     "transfer_status": {"in_transit": _l("On its way"), "received": _l("Received")},
     "role": {"vendor": _l("Vendor"), "manager": _l("Manager")},
+    "print_status": {"queued": _l("Waiting for the printer"), "printing": _l("Printing"), "printed": _l("Printed"),
+                     "failed": _l("Not printed yet, retrying"), "cancelled": _l("Cancelled"),
+                     "disabled": _l("No printer")},
+    "printer_kind": {"none": _l("none"), "preview": _l("preview (pictures in instance/receipts)"),
+                     "network": _l("network"), "usb": "USB", "serial": _l("serial"), "file": _l("device file")},
     "warning": {"insufficient_stock": _l("More than the stock on hand"),
                 "certificate_expired": _l("OCOP certificate expired")},
     "audit_action": {

@@ -1,6 +1,7 @@
 """Fixtures shared by every test: a fresh kiosk app per test, on its own SQLite file."""
 import shutil
 
+import alembic.config  # noqa: F401  before any CliRunner: Alembic binds sys.stdout as it is at import
 import pytest
 
 from kiosk import create_app

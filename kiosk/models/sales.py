@@ -27,6 +27,7 @@ class Shift(Base):
     z_report: Mapped[dict | None] = mapped_column(JSON)
 
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id], lazy="joined")
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
 
 class Sale(Base):

@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, g
 
 from kiosk.auth.guards import api_login_required
 from kiosk.extensions import db
+from kiosk.printing import worker
 from kiosk.sales import services
 from kiosk.sales.schemas import RefundIn, SaleIn
 from kiosk.validation import parse_body
@@ -16,6 +17,7 @@ def create_sale():
     sale, created = services.create_sale(body, g.user, services.Till.from_config(current_app.config))
     answer = services.sale_json(sale)  # from what is in memory: no read-back after the commit
     db.session.commit()
+    worker.notify(current_app)
     return answer, 201 if created else 200
 
 

@@ -18,6 +18,7 @@ from kiosk.extensions import db
 from kiosk.models.catalog import certificate_expired
 from kiosk.models import Payment, Refund, RefundLine, Sale, SaleLine, User, new_id, utcnow
 from kiosk.payments import vietqr
+from kiosk.printing import services as printing
 from kiosk.sales.schemas import RefundIn, SaleIn
 from kiosk.shifts.services import require_open_shift
 from kiosk.stock.services import move_stock
@@ -109,6 +110,7 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
     move_stock([(line.product_id, -line.qty) for line in lines], "sale", ref=sale.id, user=cashier)
     record_event("sale", sale_event(sale), occurred_at=sale.created_at)
     audit.record(cashier, "sale.create", "sale", sale.id, number=number, total_vnd=total)
+    sale.print_status = printing.enqueue("sale", sale_id=sale.id)
     return sale, True
 
 
@@ -196,7 +198,8 @@ def sale_json(sale: Sale) -> dict:
         "note": sale.note,
         "warnings": sale.warnings,
         "vietqr": sale.vietqr,
-        "print_status": "disabled",
+        # A sale made in this request knows its status; one read back asks the print queue.
+        "print_status": getattr(sale, "print_status", None) or printing.print_status(sale.id),
     }
 
 

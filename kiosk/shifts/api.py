@@ -1,9 +1,10 @@
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g
 from pydantic import Field
 
 from kiosk.auth.guards import api_login_required
 from kiosk.errors import NotFound
 from kiosk.extensions import db
+from kiosk.printing import worker
 from kiosk.sales.schemas import MAX_VND
 from kiosk.shifts import services
 from kiosk.validation import Body, parse_body
@@ -43,4 +44,5 @@ def close():
     body = parse_body(CloseShiftIn)
     report = services.close_shift(body.counted_cash_vnd, g.user)
     db.session.commit()
+    worker.notify(current_app)
     return report

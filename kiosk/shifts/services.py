@@ -7,6 +7,7 @@ from kiosk.audit import services as audit
 from kiosk.errors import Conflict, NotFound
 from kiosk.extensions import db
 from kiosk.models import PAYMENT_METHODS, Payment, Refund, Sale, Shift, User, utcnow
+from kiosk.printing import services as printing
 from kiosk.sync.outbox import record_event
 
 
@@ -72,6 +73,8 @@ def close_shift(counted_cash_vnd: int, user: User) -> dict:
                                   "closed_at": shift.closed_at.isoformat()})
     audit.record(user, "shift.close", "shift", shift.id, counted_cash_vnd=counted_cash_vnd,
                  variance_vnd=report["variance_vnd"])
+    db.session.flush()  # the print job refers to the closed shift
+    printing.enqueue("z_report", shift_id=shift.id)
     return report
 
 
