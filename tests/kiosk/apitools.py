@@ -99,14 +99,17 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
     return error
 
 
+COUNTED = (Sale, SaleLine, Payment, Refund, RefundLine, StockMovement, OutboxEvent, AuditEntry, Shift, ApiToken,
+           LoginFailure)
+
+
 def snapshot(app) -> dict:
     """Everything a request could write: row counts, counters, balances, shift and transfer states."""
     with app.app_context():
-        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                  for model in (Sale, SaleLine, Payment, Refund, RefundLine, StockMovement, OutboxEvent,
-                                AuditEntry, Shift, ApiToken, LoginFailure)}
+        counted = db.session.execute(select(*(select(func.count()).select_from(model).scalar_subquery()
+                                              for model in COUNTED))).one()
         return {
-            "counts": counts,
+            "counts": {model.__tablename__: count for model, count in zip(COUNTED, counted, strict=True)},
             "counters": dict(db.session.execute(select(Counter.name, Counter.value)).all()),
             "balances": dict(db.session.execute(select(StockBalance.product_id, StockBalance.qty)).all()),
             "open_shifts": db.session.scalar(select(func.count()).where(Shift.closed_at.is_(None))),
