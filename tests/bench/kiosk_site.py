@@ -91,12 +91,12 @@ def make_site(folder: Path, load: Callable[[], None] | None = None, open_shift: 
     return open_site(folder, open_shift)
 
 
-def sale_bodies(items: list[Item], count: int, seed: int = 2) -> Iterator[dict]:
-    """``count`` cash sales of 5 different products, 1 to 3 of each, paid in notes with change; made one at
-    a time, so that 10,000 of them cost the memory measure nothing."""
+def sale_bodies(items: list[Item], count: int, seed: int = 2, lines: int = LINES_PER_SALE) -> Iterator[dict]:
+    """``count`` cash sales of ``lines`` different products, 1 to 3 of each, paid in notes with change; made
+    one at a time, so that 10,000 of them cost the memory measure nothing."""
     rng = random.Random(seed)
     for _ in range(count):
-        picked = [(item, rng.randint(1, 3)) for item in rng.sample(items, LINES_PER_SALE)]
+        picked = [(item, rng.randint(1, 3)) for item in rng.sample(items, lines)]
         total = sum(item.price_vnd * qty for item, qty in picked)
         yield {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                "lines": [{"sku": item.sku, "qty": qty} for item, qty in picked],

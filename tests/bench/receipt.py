@@ -2,28 +2,16 @@
 print worker thread and `escpos.printer.Network`; and what a receipt weighs on the wire."""
 from __future__ import annotations
 
-import random
 import time
-import uuid
 from statistics import median
 
 from kiosk.printing import worker
 from tests.bench.harness import Row, Run, measure, percentile
-from tests.bench.kiosk_site import make_site
+from tests.bench.kiosk_site import make_site, sale_bodies
 from tests.fake_printer import FakePrinter
 
 TARGET_MS = 300
 LINES = 10
-
-
-def ten_line_sales(items, count: int, seed: int = 5):
-    rng = random.Random(seed)
-    for _ in range(count):
-        picked = [(item, rng.randint(1, 3)) for item in rng.sample(items, LINES)]
-        total = sum(item.price_vnd * qty for item, qty in picked)
-        yield {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-               "lines": [{"sku": item.sku, "qty": qty} for item, qty in picked],
-               "payments": [{"method": "cash", "amount_vnd": -(-total // 100_000) * 100_000}]}
 
 
 @measure("receipt")
@@ -37,7 +25,7 @@ def receipt_latency(run: Run) -> list[Row]:
             background = worker.start(site.app)
             try:
                 latencies = []
-                for i, body in enumerate(ten_line_sales(site.items, count + 3)):
+                for i, body in enumerate(sale_bodies(site.items, count + 3, seed=5, lines=LINES)):
                     site.post("/sales", body)
                     committed = time.perf_counter()  # the answer came after the commit
                     job = printer.wait_for_jobs(i + 1, timeout=30)[i]
