@@ -199,3 +199,22 @@ def test_the_catalogue_page_searches_without_diacritics_and_flags_expired_certif
 def test_the_audit_log_shows_who_did_what(manager_browser, sold):
     page = text(manager_browser.get("/audit"))
     assert "Đơn bán" in page and sold["number"] in page and "Mở ca" in page and "manager" in page
+
+
+def test_a_manager_deactivates_and_reactivates_a_vendor_but_not_himself(app, manager_browser):
+    with app.app_context():
+        ids = dict(db.session.execute(select(User.username, User.id)).all())
+    toggle = f"/users/{ids['vendor']}/active"
+    page = text(manager_browser.submit("/users", {}, action=toggle, follow_redirects=True))
+    assert ">Mở khóa</button>" in page and "Đã khóa" in page
+    assert f'action="/users/{ids["manager"]}/active"' not in page  # no button to lock oneself out
+    with app.app_context():
+        assert db.session.get(User, ids["vendor"]).active is False
+    assert manager_browser.submit("/users", {}, action=toggle).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, ids["vendor"]).active is True
+    response = manager_browser.client.post(f"/users/{ids['manager']}/active", follow_redirects=True,
+                                           data={"csrf_token": manager_browser.csrf_token("/users")})
+    assert "Bạn không thể tự khóa tài khoản của mình." in flashes(response)
+    with app.app_context():
+        assert db.session.get(User, ids["manager"]).active is True
