@@ -90,6 +90,25 @@ def test_logging_in_needs_the_forms_csrf_token(client, browser, demo_data):
     assert client.get("/sell").status_code == 200
 
 
+def test_logging_out_ends_the_session_but_keeps_the_language(client, browser, demo_data):
+    client.get("/lang/en")
+    browser.log_in(*demo_data["vendor"])
+    assert '<html lang="en">' in text(client.get("/sell"))  # the language chosen before logging in is kept
+    response = browser.submit("/sell", {}, action="/logout")
+    assert response.status_code == 302 and response.location == "/login"
+    assert client.get("/sell").status_code == 302
+    assert '<html lang="en">' in text(client.get("/login"))
+
+
+def test_too_many_failed_logins_lock_the_form_in_vietnamese(client, browser, demo_data):
+    for _ in range(5):
+        assert "Sai tên đăng nhập hoặc mật khẩu." in flashes(
+            browser.submit("/login", {"username": "vendor", "password": "wrong-password"}, follow_redirects=True))
+    response = browser.submit("/login", {"username": "vendor", "password": "banhang-demo"}, follow_redirects=True)
+    assert "Đăng nhập sai quá nhiều lần; đợi vài phút rồi thử lại." in flashes(response)
+    assert client.get("/sell").status_code == 302
+
+
 def test_a_wrong_password_is_explained_in_vietnamese(browser, demo_data):
     response = browser.submit("/login", {"username": "vendor", "password": "wrong-password"}, follow_redirects=True)
     assert "Sai tên đăng nhập hoặc mật khẩu." in flashes(response)
@@ -173,6 +192,18 @@ def test_a_bad_opening_cash_is_refused_with_a_message(app, vendor_browser, typed
     assert flashes(vendor_browser.get("/shift")) == [f"Tiền mặt đầu ca trong két: {message}"]
     with app.app_context():
         assert db.session.scalar(select(Shift)) is None
+
+
+def test_closing_with_no_shift_open_is_refused_and_an_open_shift_has_no_report_yet(app, vendor_browser):
+    response = vendor_browser.client.post("/shift/close", data={"csrf_token": vendor_browser.csrf_token(),
+                                                                "counted_cash_vnd": "0"}, follow_redirects=True)
+    assert "Chưa có ca nào đang mở. Hãy mở ca trước." in flashes(response)
+    vendor_browser.open_shift()
+    with app.app_context():
+        shift_id = db.session.scalar(select(Shift.id))
+    response = vendor_browser.get(f"/shifts/{shift_id}/report")
+    assert response.status_code == 302 and response.location == "/shift"
+    assert vendor_browser.get("/shifts/no-such-shift/report").status_code == 404
 
 
 def test_opening_a_second_shift_is_refused_in_vietnamese(vendor_browser):

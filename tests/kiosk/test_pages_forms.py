@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Refund, Sale, Transfer, TransferLine, User
@@ -172,6 +173,11 @@ def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser):
     response = manager_browser.client.post(f"/users/{user.id}/password", data={
         "csrf_token": manager_browser.csrf_token("/users"), "password": "mat-khau-moi"}, follow_redirects=True)
     assert "Đã đổi mật khẩu cho thu.ngan." in flashes(response)
+    response = manager_browser.client.post(f"/users/{user.id}/password", data={
+        "csrf_token": manager_browser.csrf_token("/users"), "password": "ngan"}, follow_redirects=True)
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in flashes(response)
+    with app.app_context():
+        assert check_password_hash(db.session.get(User, user.id).password_hash, "mat-khau-moi")  # unchanged
 
 
 def test_the_stock_page_marks_low_and_negative_stock(vendor_browser):
