@@ -14,9 +14,9 @@ from werkzeug.security import generate_password_hash
 from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.extensions import db
-from kiosk.models import (ApiToken, AuditEntry, Counter, LoginFailure, OutboxEvent, Payment, Product, Refund,
-                          RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer, TransferLine,
-                          utcnow)
+from kiosk.models import (ApiToken, AuditEntry, Counter, LoginFailure, OutboxEvent, Payment, PrintJob, Product,
+                          Refund, RefundLine, Sale, SaleLine, Shift, StockBalance, StockMovement, Transfer,
+                          TransferLine, utcnow)
 from tests.conftest import kiosk_app
 
 ERROR_KEYS = {"code", "message", "field"}
@@ -100,7 +100,7 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
 
 
 COUNTED = (Sale, SaleLine, Payment, Refund, RefundLine, StockMovement, OutboxEvent, AuditEntry, Shift, ApiToken,
-           LoginFailure)
+           LoginFailure, PrintJob)
 
 
 def snapshot(app) -> dict:
