@@ -5,7 +5,8 @@ CONTRACT = [  # the kiosk API of CONTRACT.md this app serves now
     ("post", "/login"), ("get", "/products"), ("post", "/shifts"), ("get", "/shifts/current"),
     ("post", "/shifts/current/close"), ("post", "/sales"), ("get", "/sales/{sale_id}"),
     ("post", "/sales/{sale_id}/refunds"), ("get", "/stock"), ("post", "/stock/adjustments"),
-    ("get", "/transfers"), ("post", "/transfers/{transfer_id}/receive"),
+    ("get", "/transfers"), ("post", "/transfers/{transfer_id}/receive"), ("get", "/sales/{sale_id}/receipt"),
+    ("post", "/sales/{sale_id}/reprint"),
 ]
 
 
