@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta, timezone
 from uuid import UUID
 
@@ -53,8 +54,11 @@ def get_sale(sale_id: str) -> Sale:
     return sale
 
 
-def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]:
-    """The sale for this request, and whether it was made now (False: a retry of an earlier one)."""
+def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale | SimpleNamespace, bool]:
+    """The sale for this request, and whether it was made now (False: a retry of an earlier one).
+
+    A new sale comes back as a plain record that reads like a `Sale` (its lines and payments too): the
+    till's hottest path writes it with one INSERT per table and builds no ORM objects."""
     fingerprint = request.fingerprint()
     if request.id is not None:
         known = db.session.connection().execute(_FINGERPRINT, {"id": str(request.id)}).scalar()
@@ -65,6 +69,7 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
     shift_id = require_open_shift()
 
     products = products_for_sale(line.sku for line in request.lines)
+    sale_id = str(request.id) if request.id else new_id()
     lines = []
     for i, line in enumerate(request.lines):
         product = products.get(line.sku)
@@ -74,10 +79,10 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
         discount = line.discount_vnd or 0
         if discount > line.qty * product.price_vnd:
             raise ValidationFailed("A discount cannot exceed the line's price.", field=f"lines.{i}.discount_vnd")
-        lines.append(SaleLine(line_no=i + 1, product_id=product.id, sku=product.sku, name=product.name,
-                              ocop_stars=product.ocop_stars, qty=line.qty, unit_price_vnd=product.price_vnd,
-                              discount_vnd=discount, total_vnd=line.qty * product.price_vnd - discount,
-                              refunded_qty=0))
+        lines.append(SimpleNamespace(
+            sale_id=sale_id, line_no=i + 1, product_id=product.id, sku=product.sku, name=product.name,
+            ocop_stars=product.ocop_stars, qty=line.qty, unit_price_vnd=product.price_vnd, discount_vnd=discount,
+            total_vnd=line.qty * product.price_vnd - discount, refunded_qty=0))
     total = sum(line.total_vnd for line in lines)
 
     paid = sum(p.amount_vnd for p in request.payments)
@@ -99,14 +104,14 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
 
     number = f"{till.kiosk_code}-{counters.next_value(SALE_COUNTER):06d}"
     transfer = sum(p.amount_vnd for p in request.payments if p.method == "transfer")
-    sale = Sale(
-        id=str(request.id) if request.id else new_id(), number=number, shift_id=shift_id, cashier_id=cashier.id,
-        cashier=cashier, created_at=utcnow(), total_vnd=total, paid_vnd=paid, change_vnd=paid - total,
-        status="paid", note=request.note, fingerprint=fingerprint, lines=lines, warnings=warnings,
-        payments=[Payment(method=p.method, amount_vnd=p.amount_vnd) for p in request.payments],
-        vietqr=vietqr.payload(till.bank_bin, till.account_no, transfer, number) if transfer else None,
-    )
-    _insert(sale)
+    sale = SimpleNamespace(
+        id=sale_id, number=number, shift_id=shift_id, cashier_id=cashier.id, created_at=utcnow(),
+        total_vnd=total, paid_vnd=paid, change_vnd=paid - total, status="paid", note=request.note,
+        fingerprint=fingerprint, warnings=warnings,
+        vietqr=vietqr.payload(till.bank_bin, till.account_no, transfer, number) if transfer else None)
+    payments = [SimpleNamespace(sale_id=sale_id, method=p.method, amount_vnd=p.amount_vnd) for p in request.payments]
+    _insert(sale, lines, payments)
+    sale.cashier, sale.lines, sale.payments = cashier, lines, payments
     move_stock([(line.product_id, -line.qty) for line in lines], "sale", ref=sale.id, user=cashier)
     record_event("sale", sale_event(sale), occurred_at=sale.created_at)
     audit.record(cashier, "sale.create", "sale", sale.id, number=number, total_vnd=total)
@@ -114,21 +119,13 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale, bool]
     return sale, True
 
 
-def _insert(sale: Sale) -> None:
-    """Write a new sale with one INSERT per table instead of the unit of work: the kiosk's hottest path.
-
-    ``sale`` stays out of the session; it answers this request from memory, later reads load it anew.
-    """
-    def row(obj) -> dict:
-        return {c.key: value for c in obj.__table__.columns if (value := getattr(obj, c.key)) is not None}
-
-    for child in (*sale.lines, *sale.payments):
-        child.sale_id = sale.id
+def _insert(sale: SimpleNamespace, lines: list[SimpleNamespace], payments: list[SimpleNamespace]) -> None:
+    """Write a new sale with one INSERT per table instead of the unit of work (the till's hottest path)."""
     connection = db.session.connection()
-    connection.execute(_INSERT_SALE, [row(sale)])
-    connection.execute(_INSERT_LINE, [row(line) for line in sale.lines])
-    if sale.payments:
-        connection.execute(_INSERT_PAYMENT, [row(payment) for payment in sale.payments])
+    connection.execute(_INSERT_SALE, [vars(sale)])
+    connection.execute(_INSERT_LINE, [vars(line) for line in lines])
+    if payments:
+        connection.execute(_INSERT_PAYMENT, [vars(payment) for payment in payments])
 
 
 def refund_sale(sale_id: str, request: RefundIn, user: User) -> Refund:
