@@ -8,7 +8,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from kiosk.extensions import db
+from kiosk.printing import worker
 from tests.conftest import kiosk_app
+from tests.fake_printer import FakePrinter
 from tests.kiosk.apitools import cheap_password_hashes, demo_database
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -48,10 +50,18 @@ def demo_kiosk_db(tmp_path_factory, migrated_kiosk_db):
 
 
 @pytest.fixture
-def live_kiosk(tmp_path, demo_kiosk_db):
-    """The kiosk with the demo data, served by werkzeug on 127.0.0.1 and a free port; yields its base URL."""
+def printer():
+    with FakePrinter() as fake:
+        yield fake
+
+
+@pytest.fixture
+def live_kiosk(tmp_path, demo_kiosk_db, printer):
+    """The kiosk with the demo data, served by werkzeug on 127.0.0.1 and a free port, its print worker
+    sending to a fake network printer; yields its base URL."""
     shutil.copy(demo_kiosk_db, tmp_path / "kiosk.sqlite3")
-    app = kiosk_app(tmp_path)
+    app = kiosk_app(tmp_path, PRINTER_URL=printer.url)
+    print_worker = worker.start(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # Polled every 50 ms for shutdown (the default 0.5 s would be added to every test's teardown).
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -59,6 +69,7 @@ def live_kiosk(tmp_path, demo_kiosk_db):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    print_worker.stop()
     with app.app_context():
         db.engine.dispose()
 

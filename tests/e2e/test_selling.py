@@ -35,7 +35,7 @@ def choose_method(page, method):
     page.locator(f".segmented label:has(input[value='{method}'])").click()
 
 
-def test_a_shift_of_selling_with_cash_and_transfer(page):
+def test_a_shift_of_selling_with_cash_and_transfer(page, printer):
     log_in(page)
     expect(page.locator(".banner-warn")).to_contain_text("Chưa có ca")
     expect(page.locator("#charge")).to_be_disabled()
@@ -59,6 +59,10 @@ def test_a_shift_of_selling_with_cash_and_transfer(page):
     expect(page.locator("#r-number")).to_have_text(re.compile(r"^DEMO01-\d+$"))
     expect(page.locator("#r-change")).to_have_text("257.000 ₫")
     expect(page.locator("#r-qr")).to_be_hidden()
+    # The receipt prints in the background, and its picture is shown as printed.
+    expect(page.locator("#r-print")).to_have_text("Đã in", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('r-receipt').naturalWidth === 576")
+    assert len(printer.wait_for_jobs(1)) == 1
     screenshot(page, "sale-cash-done")
     page.click("#new-sale")
     expect(result).to_be_hidden()

@@ -13,7 +13,7 @@
   var NOTES = [100000, 200000, 500000];
   var $ = function (id) { return document.getElementById(id); };
   var cartList = $("cart"), errorBox = $("error");
-  var chargeButton = $("charge"), resultPanel = $("result");
+  var chargeButton = $("charge"), resultPanel = $("result"), printTimer = null;
   var state = Till.load(STORE), sending = false;
   var shelf = window.Shelf({ root: root, T: T, onPick: addToCart, onError: showError, onMessage: showMessage,
                              onScanStart: hideResult });
@@ -285,14 +285,44 @@
       $("r-qr-amount").textContent = vnd(transfer);
       $("r-qr-img").src = root.getAttribute("data-vietqr-url").replace("SALE_ID", sale.id);
     }
+    $("r-receipt").src = url("data-receipt-url", sale.id);
     resultPanel.hidden = false;
+    showPrintStatus(sale, 0);
     $("new-sale").focus();
+  }
+
+  function url(attribute, saleId) { return root.getAttribute(attribute).replace("SALE_ID", saleId); }
+
+  /* The receipt prints in the background: follow its status for a little while. */
+  function showPrintStatus(sale, polls) {
+    var status = $("r-print");
+    status.textContent = T["print_" + sale.print_status] || sale.print_status;
+    status.className = "status status-print-" + sale.print_status;
+    $("r-reprint").hidden = sale.print_status === "disabled";
+    $("r-reprint").onclick = function () { reprint(sale); };
+    clearTimeout(printTimer);
+    if ((sale.print_status === "queued" || sale.print_status === "failed") && polls < 15 && !resultPanel.hidden) {
+      printTimer = setTimeout(function () {
+        Till.api(url("data-api-sale", sale.id), {}).then(function (answer) {
+          if (answer.ok && $("r-number").textContent === sale.number) { showPrintStatus(answer.body, polls + 1); }
+        }, function () {});
+      }, 2000);
+    }
+  }
+
+  function reprint(sale) {
+    Till.api(url("data-reprint-url", sale.id), { method: "POST", headers: { "X-CSRFToken": csrfToken } })
+      .then(function (answer) {
+        if (answer.ok) { sale.print_status = "queued"; showPrintStatus(sale, 0); } else { showError(answer); }
+      }, function () { showMessage(T.network_error_search); });
   }
 
   function hideResult() {
     if (!resultPanel.hidden) {
       resultPanel.hidden = true;
+      clearTimeout(printTimer);
       $("r-qr-img").removeAttribute("src");
+      $("r-receipt").removeAttribute("src");
     }
   }
 
