@@ -42,9 +42,12 @@ def enqueue(kind: str, *, sale_id: str | None = None, shift_id: str | None = Non
     return "queued"
 
 
-def reprint(sale: Sale) -> None:
-    if enqueue("sale", sale_id=sale.id, reprint=True) == "disabled":
+def reprint(sale: Sale) -> str:
+    """Queue the sale's receipt again, marked as a reprint; its print_status (`queued`)."""
+    status = enqueue("sale", sale_id=sale.id, reprint=True)
+    if status == "disabled":
         raise Conflict("No printer is configured on this kiosk.", code="printer_disabled")
+    return status
 
 
 def print_status(sale_id: str) -> str:

@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
@@ -10,6 +10,8 @@ from kiosk.catalog.services import find_products, product_json
 from kiosk.clock import local_today
 from kiosk.errors import NotFound
 from kiosk.i18n import vnd
+from kiosk.printing import services as printing
+from kiosk.printing import worker
 from kiosk.sales import services
 from kiosk.sales.forms import RefundForm
 from kiosk.sales.schemas import RefundIn, RefundLineIn
@@ -57,7 +59,17 @@ def detail(sale_id: str):
     if not form.lines.entries:
         for _line in sale.lines:
             form.lines.append_entry()
-    return render_template("sales/detail.html", sale=sale, form=form)
+    return render_template("sales/detail.html", sale=sale, form=form, print_status=printing.print_status(sale.id))
+
+
+@bp.post("/sales/<sale_id>/reprint")
+@page_login_required()
+def reprint(sale_id: str):
+    sale = _sale_or_404(sale_id)
+    if ui.commit_or_flash(lambda: printing.reprint(sale)):
+        worker.notify(current_app)
+        flash(_("The receipt is printing again."), "success")
+    return redirect(url_for("sales.detail", sale_id=sale.id))
 
 
 def _refund_request(form: RefundForm, sale) -> RefundIn | None:

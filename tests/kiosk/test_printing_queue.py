@@ -189,3 +189,19 @@ def test_the_print_queue_page_retries_and_cancels(app, till, printer, client):
     printer.paper_out = False
     worker.process_due(app)
     assert len(printer.wait_for_jobs(1)) == 1
+
+
+def test_the_sale_page_shows_the_receipt_and_prints_it_again(app, till, printer):
+    sale = till.post("/sales", CASH_SALE).get_json()
+    worker.process_due(app)
+    browser = Browser(app.test_client())
+    browser.log_in("vendor", "banhang-demo")
+    page = browser.get(f"/sales/{sale['id']}").get_data(as_text=True)
+    assert "Đã in" in page and f"/api/v1/sales/{sale['id']}/receipt?format=png" in page
+    answer = browser.submit(f"/sales/{sale['id']}", {}, action=f"/sales/{sale['id']}/reprint", follow_redirects=True)
+    assert "Hóa đơn đang được in lại." in answer.get_data(as_text=True)
+    with app.app_context():
+        jobs = db.session.scalars(db.select(PrintJob).order_by(PrintJob.created_at)).all()
+    assert [job.reprint for job in jobs] == [False, True]
+    worker.process_due(app)
+    assert len(printer.wait_for_jobs(2)) == 2
