@@ -1,0 +1,1 @@
+"""The central inventory and sync server."""
