@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.catalog.search import strip_diacritics
-from kiosk.printing.document import QR, Receipt, Row, Rule, Text, _row_lines, wrap
+from kiosk.printing.document import QR, Receipt, Row, Rule, _row_lines, wrap
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 MODES = ("image", "tcvn3", "ascii")
 ESC = b"\x1b"

@@ -9,7 +9,7 @@ from functools import lru_cache
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.printing.document import QR, Receipt, Row, Rule, Text
+from kiosk.printing.document import QR, Receipt, Row, Rule
 
 MARGIN = 8
 LINE_GAP = 4
