@@ -89,6 +89,11 @@ def encode(receipt: Receipt, layout: Layout) -> bytes:
     from escpos.printer import Dummy
 
     printer = Dummy(profile=get_profile(layout.profile) if layout.profile else None)
+    if not str(printer.profile.profile_data["media"]["width"].get("pixels", "")).isdigit():
+        # A profile that does not know its paper: tell it ours (on this instance only), so that
+        # python-escpos checks image widths against it rather than printing a warning per receipt.
+        media = {**printer.profile.profile_data["media"], "width": {"pixels": layout.width_dots}}
+        printer.profile.profile_data = {**printer.profile.profile_data, "media": media}
     printer.hw("INIT")
     if layout.mode == "image":
         printer.image(layout.render(receipt), impl="bitImageRaster")
