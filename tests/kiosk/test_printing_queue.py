@@ -1,9 +1,11 @@
 """Printing through the real escpos.printer.Network to a fake printer on 127.0.0.1, and the queue around it."""
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 import zxingcpp
+from PIL import Image
 
 from kiosk.extensions import db
 from kiosk.models import PrintJob
@@ -205,3 +207,31 @@ def test_the_sale_page_shows_the_receipt_and_prints_it_again(app, till, printer)
     assert [job.reprint for job in jobs] == [False, True]
     worker.process_due(app)
     assert len(printer.wait_for_jobs(2)) == 2
+
+
+def test_a_device_file_printer_gets_the_same_bytes(app, client, demo_data, tmp_path):
+    device = tmp_path / "lp0"
+    device.touch()
+    app.config.update(PRINTER_URL=f"file://{device}")
+    api = Api(client, login(client, *demo_data["vendor"]))
+    api.post("/shifts", {"opening_cash_vnd": 0})
+    sale = api.post("/sales", CASH_SALE).get_json()
+    worker.process_due(app)
+    _, expected = expected_image(app, sale["id"])
+    assert device.read_bytes() == expected  # no status queries on a device file
+    assert api.get(f"/sales/{sale['id']}").get_json()["print_status"] == "printed"
+
+
+def test_the_preview_printer_writes_the_picture_and_the_bytes(app, client, demo_data):
+    app.config.update(PRINTER_URL="preview")
+    api = Api(client, login(client, *demo_data["vendor"]))
+    api.post("/shifts", {"opening_cash_vnd": 0})
+    sale = api.post("/sales", TRANSFER_SALE).get_json()
+    worker.process_due(app)
+    with app.app_context():
+        job_id = db.session.scalars(db.select(PrintJob.id)).one()
+    folder = Path(app.instance_path) / "receipts"
+    picture = Image.open(folder / f"{job_id}.png")
+    image, expected = expected_image(app, sale["id"])
+    assert (folder / f"{job_id}.bin").read_bytes() == expected
+    assert picture.size == image.size
