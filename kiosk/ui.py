@@ -34,7 +34,9 @@ LABELS = {
     "audit_action": {
         "sale.create": _l("Sale"), "sale.refund": _l("Refund"), "shift.open": _l("Shift opened"),
         "shift.close": _l("Shift closed"), "stock.adjust": _l("Stock adjustment"),
-        "transfer.receive": _l("Transfer received"),
+        "transfer.receive": _l("Transfer received"), "user.create": _l("User created"),
+        "user.password_reset": _l("Password reset"), "user.activate": _l("User reactivated"),
+        "user.deactivate": _l("User deactivated"),
     },
 }
 
@@ -49,6 +51,7 @@ ERROR_MESSAGES = {
     "refund_exceeds_sale": _l("That is more than can still be refunded on this sale."),
     "transfer_already_received": _l("This transfer was received already."),
     "user_exists": _l("A user with this name already exists."),
+    "cannot_deactivate_self": _l("You cannot deactivate yourself."),
     "not_found": _l("Not found."),
     # validation errors, by field
     "validation_error:username": _l("A username is 1 to 64 letters, digits, dots or underscores."),

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.errors import Conflict, DomainError, TooManyAttempts, ValidationFailed
+from kiosk.audit import services as audit
+from kiosk.errors import Conflict, DomainError, Forbidden, TooManyAttempts, ValidationFailed
 from kiosk.extensions import db
 from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
 
@@ -28,7 +29,12 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def create_user(username: str, password: str, role: str) -> User:
+def list_users() -> list[User]:
+    return db.session.scalars(select(User).order_by(User.username)).all()
+
+
+def create_user(username: str, password: str, role: str, by: User | None = None) -> User:
+    """A new user; ``by`` is the manager who creates it (None: the command line or the demo data)."""
     username = normalise_username(username)
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
         raise ValidationFailed("A username is 1 to 64 letters, digits, dots or underscores.", field="username")
@@ -40,6 +46,7 @@ def create_user(username: str, password: str, role: str) -> User:
     user = User(username=username, password_hash=generate_password_hash(password), role=role)
     db.session.add(user)
     db.session.flush()
+    audit.record(by, "user.create", "user", user.id, username=username, role=role)
     return user
 
 
@@ -48,10 +55,25 @@ def check_password_rules(password: str) -> None:
         raise ValidationFailed(f"A password has {MIN_PASSWORD_LENGTH} to 256 characters.", field="password")
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, by: User | None = None) -> User:
+    """A new password (never recorded, not even in the audit trail); the user's API tokens stop working."""
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    audit.record(by, "user.password_reset", "user", user.id, username=user.username)
+    return user
+
+
+def set_active(user: User, active: bool, by: User) -> User:
+    """Let a user log in again, or no longer (their session and API tokens stop working); nobody locks
+    themselves out."""
+    if not active and user.id == by.id:
+        raise Forbidden("You cannot deactivate yourself.", code="cannot_deactivate_self")
+    if user.active != active:
+        user.active = active
+        audit.record(by, "user.activate" if active else "user.deactivate", "user", user.id,
+                     username=user.username)
+    return user
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,7 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from flask_login import login_user, logout_user
 
 from kiosk import ui
 from kiosk.auth import services
@@ -83,12 +82,11 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         user = ui.commit_or_flash(lambda: services.create_user(form.username.data, form.password.data,
-                                                               form.role.data))
+                                                               form.role.data, g.user))
         if user is not None:
             flash(_("User created."), "success")
             return redirect(url_for("auth.users"))
-    people = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("auth/users.html", form=form, users=people, password_form=PasswordForm())
+    return render_template("auth/users.html", form=form, users=services.list_users(), password_form=PasswordForm())
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -96,12 +94,10 @@ def users():
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        services.set_password(user, form.password.data)
-        db.session.commit()
-        flash(_("Password changed for %(name)s.", name=user.username), "success")
-    else:
+    if not form.validate_on_submit():
         flash(str(SHORT_PASSWORD), "error")
+    elif ui.commit_or_flash(lambda: services.set_password(user, form.password.data, g.user)) is not None:
+        flash(_("Password changed for %(name)s.", name=user.username), "success")
     return redirect(url_for("auth.users"))
 
 
@@ -109,9 +105,5 @@ def reset_password(user_id: int):
 @page_login_required("manager")
 def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash(_("You cannot deactivate yourself."), "error")
-    else:
-        user.active = not user.active
-        db.session.commit()
+    ui.commit_or_flash(lambda: services.set_active(user, not user.active, g.user))
     return redirect(url_for("auth.users"))

@@ -178,6 +178,26 @@ def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser):
     assert "Mật khẩu phải có ít nhất 8 ký tự." in flashes(response)
     with app.app_context():
         assert check_password_hash(db.session.get(User, user.id).password_hash, "mat-khau-moi")  # unchanged
+        manager_id = db.session.scalar(select(User.id).where(User.username == "manager"))
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "user",
+                                                              AuditEntry.user_id.is_not(None))).all()
+    assert [(e.action, e.user_id, e.entity_id, e.details) for e in entries] == [
+        ("user.create", manager_id, str(user.id), {"username": "thu.ngan", "role": "vendor"}),
+        ("user.password_reset", manager_id, str(user.id), {"username": "thu.ngan"})]  # once: the refused ones left none
+    page = text(manager_browser.get("/audit"))
+    assert "Tạo người dùng" in page and "Đặt lại mật khẩu" in page
+    assert "matkhau-dai" not in page and "mat-khau-moi" not in page
+
+
+def test_the_audit_trail_never_holds_a_password(app, manager_browser):
+    manager_browser.submit("/users", {"username": "ngan3", "password": "bi-mat-lan-1", "role": "manager"}, action=None)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "ngan3"))
+    manager_browser.client.post(f"/users/{user_id}/password", data={
+        "csrf_token": manager_browser.csrf_token("/users"), "password": "bi-mat-lan-2"})
+    with app.app_context():
+        details = db.session.scalars(select(AuditEntry.details).where(AuditEntry.entity_id == str(user_id))).all()
+    assert len(details) == 2 and not any("bi-mat" in str(d) for d in details)
 
 
 def test_the_stock_page_marks_low_and_negative_stock(vendor_browser):
@@ -224,3 +244,10 @@ def test_a_manager_deactivates_and_reactivates_a_vendor_but_not_himself(app, man
     assert "Bạn không thể tự khóa tài khoản của mình." in flashes(response)
     with app.app_context():
         assert db.session.get(User, ids["manager"]).active is True
+        entries = db.session.execute(select(AuditEntry.action, AuditEntry.user_id, AuditEntry.entity_id)
+                                     .where(AuditEntry.entity == "user", AuditEntry.user_id.is_not(None))
+                                     .order_by(AuditEntry.id)).all()
+    assert [tuple(e) for e in entries] == [("user.deactivate", ids["manager"], str(ids["vendor"])),
+                                           ("user.activate", ids["manager"], str(ids["vendor"]))]
+    page = text(manager_browser.get("/audit"))
+    assert "Khóa người dùng" in page and "Mở khóa người dùng" in page
