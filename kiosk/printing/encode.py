@@ -84,7 +84,8 @@ def ascii_text(text: str) -> bytes:
     return strip_diacritics(text.translate(_ASCII_SYMBOLS)).encode("ascii", "replace")
 
 
-def encode(receipt: Receipt, layout: Layout) -> bytes:
+def encode(receipt: Receipt, layout: Layout, image=None) -> bytes:
+    """The receipt's ESC/POS bytes; ``image``, when given, is ``layout.render(receipt)`` made already."""
     from escpos.capabilities import get_profile
     from escpos.printer import Dummy
 
@@ -96,7 +97,7 @@ def encode(receipt: Receipt, layout: Layout) -> bytes:
         printer.profile.profile_data = {**printer.profile.profile_data, "media": media}
     printer.hw("INIT")
     if layout.mode == "image":
-        printer.image(layout.render(receipt), impl="bitImageRaster")
+        printer.image(image or layout.render(receipt), impl="bitImageRaster")
     else:
         _print_text(printer, receipt, layout)
     printer.cut()

@@ -21,10 +21,11 @@ def send_job(app: Flask, job) -> None:
     target = services.target()
     layout = services.layout()
     receipt = services.receipt_for(job)
-    data = encode(receipt, layout)
+    image = layout.render(receipt) if layout.mode == "image" or target.kind == "preview" else None
+    data = encode(receipt, layout, image)
     try:
         if target.kind == "preview":
-            devices.write_preview(Path(app.instance_path) / "receipts", job.id, data, layout.render(receipt))
+            devices.write_preview(Path(app.instance_path) / "receipts", job.id, data, image)
         else:
             devices.send(target, data, profile=layout.profile, timeout=app.config["PRINTER_TIMEOUT"],
                          status_timeout=app.config["PRINTER_STATUS_TIMEOUT"])
