@@ -61,6 +61,9 @@ class KioskConfig(Config):
 
 class CentralConfig(Config):
     DATABASE_FILE = "central.sqlite3"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # PostgreSQL connections dropped by a restart
+    SALES_PAGE_SIZE = 50
+    CERTIFICATE_WARNING_DAYS = 90  # a certificate expiring within this many days is an alert
 
 
 class TestConfig:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 GENERIC_CODES = {
@@ -120,3 +120,15 @@ def parse_body(model: type[M]) -> M:
             raise BadRequest("The body must be a JSON object.") from None
         field = ".".join(str(part) for part in first["loc"])
         raise ValidationFailed(f"{field}: {first['msg']}", field=field) from None
+
+
+class LoginBody(Body):
+    """`POST /api/v1/login` of both apps."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+# The catalogue's vocabulary, as it travels down to the kiosks.
+PRODUCER_KINDS = ("cooperative", "company", "household")
+OCOP_GROUPS = ("food", "beverage", "herbal", "textile", "handicraft", "tourism")  # Decision 148/QĐ-TTg

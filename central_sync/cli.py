@@ -1,0 +1,75 @@
+"""Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
+and `revoke`, `seed-demo`."""
+import click
+from flask.cli import AppGroup
+
+from central_sync import demo
+from central_sync.auth import services as auth_services
+from central_sync.extensions import db
+from central_sync.models import ROLES
+from central_sync.network import services as network_services
+from central_sync.protocol import DomainError
+
+users = AppGroup("users", help="People of the central office (admins and reviewers).")
+devices = AppGroup("devices", help="The kiosks' devices and their sync tokens.")
+
+
+def ensure_database() -> None:
+    """Create the database, or bring it to the newest migration (nothing to do when it is current)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def run_and_commit(action):
+    """Run a service call and commit, or turn its refusal into the command's error message."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    return result
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(name: str, role: str, password: str) -> None:
+    """Create a user of the central API."""
+    ensure_database()
+    user = run_and_commit(lambda: auth_services.create_user(name, password, role))
+    click.echo(f"User {user.username} ({role}) created.")
+
+
+@devices.command("create")
+@click.argument("location_code")
+def create_device(location_code: str) -> None:
+    """Create the device of a kiosk and print its token (shown this once)."""
+    device, token = run_and_commit(lambda: network_services.create_device(location_code))
+    click.echo(f"Device {device.id} for {location_code}. Its token, shown only this once:")
+    click.echo(token)
+
+
+@devices.command("revoke")
+@click.argument("device_id", type=int)
+def revoke_device(device_id: int) -> None:
+    """Revoke a device: its token stops working at once."""
+    run_and_commit(lambda: network_services.revoke_device(device_id))
+    click.echo(f"Device {device_id} revoked.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the Đắk Lắk demo network, catalogue, warehouse stock and users (again: no change)."""
+    ensure_database()
+    logins = run_and_commit(demo.load)
+    click.echo("Demo data loaded. Logins:")
+    for username, password, role in logins:
+        click.echo(f"  {username} / {password} ({role})")
+
+
+def register(app) -> None:
+    for command in (users, devices, seed_demo):
+        app.cli.add_command(command)

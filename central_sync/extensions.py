@@ -1,0 +1,10 @@
+"""Flask extensions of the central app, created unbound; ``create_app`` binds them."""
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from central_sync.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+# Bound at app creation (central is a server with memory to spare, unlike a kiosk): Flask-Migrate then adds
+# its own `flask db` commands, reading migrations/central_sync.
+migrate = Migrate(render_as_batch=True)
