@@ -52,6 +52,8 @@ ERROR_MESSAGES = {
     "transfer_already_received": _l("This transfer was received already."),
     "user_exists": _l("A user with this name already exists."),
     "cannot_deactivate_self": _l("You cannot deactivate yourself."),
+    "already_printed": _l("This receipt was printed already; use Print again on its sale."),
+    "printer_disabled": _l("No printer is set up on this kiosk: nothing can be printed."),
     "not_found": _l("Not found."),
     # validation errors, by field
     "validation_error:username": _l("A username is 1 to 64 letters, digits, dots or underscores."),

@@ -1,9 +1,8 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from kiosk import ui
 from kiosk.auth.guards import page_login_required
-from kiosk.errors import DomainError
-from kiosk.extensions import db
 from kiosk.printing import services, worker
 
 bp = Blueprint("printing", __name__, template_folder="templates")
@@ -28,12 +27,7 @@ def cancel(job_id: str):
 
 
 def _act(action, job_id: str, done: str):
-    try:
-        action(job_id)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if ui.commit_or_flash(lambda: action(job_id)) is not None:
         worker.notify(current_app)
         flash(done, "success")
     return redirect(url_for("printing.queue"))
