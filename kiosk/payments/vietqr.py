@@ -49,3 +49,11 @@ def parse(text: str) -> dict[str, str]:
         fields[tag] = text[i + 4:i + 4 + length]
         i += 4 + length
     return fields
+
+
+def svg(text: str) -> str:
+    """The payload as a QR code in SVG, for a screen to show (4 modules of quiet zone around it)."""
+    import qrcode  # only here: a serving kiosk loads it with the first QR it draws
+    from qrcode.image.svg import SvgPathImage
+
+    return qrcode.make(text, image_factory=SvgPathImage, box_size=10, border=4).to_string(encoding="unicode")

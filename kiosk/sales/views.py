@@ -10,6 +10,7 @@ from kiosk.catalog.services import find_products, product_json
 from kiosk.clock import local_today
 from kiosk.errors import NotFound
 from kiosk.i18n import vnd
+from kiosk.payments.vietqr import svg as vietqr_svg
 from kiosk.printing import services as printing
 from kiosk.printing import worker
 from kiosk.sales import services
@@ -106,8 +107,4 @@ def vietqr(sale_id: str):
     sale = _sale_or_404(sale_id)
     if not sale.vietqr:
         abort(404)
-    import qrcode  # only here: the serving kiosk does not carry it otherwise
-    from qrcode.image.svg import SvgPathImage
-
-    svg = qrcode.make(sale.vietqr, image_factory=SvgPathImage, box_size=10, border=4).to_string()
-    return svg, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=86400"}
+    return vietqr_svg(sale.vietqr), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=86400"}

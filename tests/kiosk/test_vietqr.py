@@ -1,7 +1,15 @@
 """kiosk.payments.vietqr: the NAPAS VietQR (EMVCo) payload and its CRC, checked against published payloads."""
-import pytest
+import re
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
 
-from kiosk.payments.vietqr import crc16_ccitt_false, parse, payload, tlv
+import pytest
+import zxingcpp
+from PIL import Image, ImageDraw
+
+from kiosk.payments.vietqr import crc16_ccitt_false, parse, payload, svg, tlv
 
 # VietQR payloads published by others, each ending in the CRC its author's generator computed
 # (and that bank apps accepted): if our CRC agrees on all of them, it is the one banks use.
@@ -99,3 +107,28 @@ def test_parse_reads_what_payload_writes():
     text = payload("970422", "VQRQAENYI0529", 10_000, "BMT02-000001")
     assert parse(text)["63"] == text[-4:]
     assert "".join(tlv(tag, value) for tag, value in parse(text).items()) == text
+
+
+def test_the_svg_scans_back_to_the_payload():
+    text = payload("970422", "VQRQAENYI0529", 145_000, "BMT02-000001")
+    root = ElementTree.fromstring(svg(text))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    size = int(root.get("viewBox").split()[2])
+    # Draw the path's unit squares ("Mx,yH..V..H..z") 8 pixels each on white, and let a scanner read it.
+    picture = Image.new("L", (size * 8, size * 8), 255)
+    draw = ImageDraw.Draw(picture)
+    squares = re.findall(r"M(\d+),(\d+)H", root.find("{http://www.w3.org/2000/svg}path").get("d"))
+    assert squares
+    for x, y in squares:
+        draw.rectangle((int(x) * 8, int(y) * 8, int(x) * 8 + 7, int(y) * 8 + 7), fill=0)
+    [read] = zxingcpp.read_barcodes(picture)
+    assert (read.format, read.text) == (zxingcpp.BarcodeFormat.QRCode, text)
+
+
+def test_the_app_loads_qrcode_only_when_a_qr_is_drawn(tmp_path):
+    loaded = subprocess.run([sys.executable, "-c", (
+        "import sys; from kiosk import create_app; from kiosk.payments import vietqr; "
+        f"create_app({{'INSTANCE_PATH': {str(tmp_path)!r}}}); before = 'qrcode' in sys.modules; "
+        "vietqr.svg('1'); print(before, 'qrcode' in sys.modules)")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2]).stdout
+    assert loaded.split() == ["False", "True"]
