@@ -1,7 +1,7 @@
 """Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
 and `revoke`, `seed-demo`."""
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from central_sync import demo
 from central_sync.auth import services as auth_services
@@ -61,6 +61,7 @@ def revoke_device(device_id: int) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the Đắk Lắk demo network, catalogue, warehouse stock and users (again: no change)."""
     ensure_database()
