@@ -12,15 +12,20 @@ from kiosk.models import Producer, Product, StockBalance
 MAX_RESULTS = 200
 
 
-def find_products(q: str | None = None, barcode: str | None = None) -> list[tuple[Product, int]]:
-    """Active products with their stock on hand, matching a search text or a barcode."""
+def find_products(q: str | None = None, barcode: str | None = None,
+                  limit: int | None = None) -> list[tuple[Product, int]]:
+    """Active products with their stock on hand, matching a search text or a barcode, by name; the first
+    ``limit`` of them (a search: MAX_RESULTS at most)."""
     stmt = (select(Product, StockBalance.qty)
             .outerjoin(StockBalance, StockBalance.product_id == Product.id)
             .where(Product.active.is_(True)))
     if barcode is not None:
         stmt = stmt.where(Product.barcode == barcode.strip())
     if q and q.strip():
-        stmt = stmt.where(Product.search_text.like(like_pattern(q), escape="\\")).limit(MAX_RESULTS)
+        stmt = stmt.where(Product.search_text.like(like_pattern(q), escape="\\"))
+        limit = MAX_RESULTS if limit is None else min(limit, MAX_RESULTS)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     rows = db.session.execute(stmt.order_by(Product.name)).all()
     return [(product, qty or 0) for product, qty in rows]
 

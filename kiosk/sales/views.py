@@ -34,7 +34,7 @@ def _sale_or_404(sale_id: str):
 @page_login_required()
 def sell():
     today = local_today()
-    products = [product_json(p, qty, today) for p, qty in find_products()[:GRID_SIZE]]
+    products = [product_json(p, qty, today) for p, qty in find_products(limit=GRID_SIZE)]
     return render_template("sales/sell.html", shift=current_shift(), products=products)
 
 
