@@ -23,6 +23,7 @@ LABELS = {
                           "other": _l("Other")},
     "sale_status": {"paid": _l("Paid"), "partially_refunded": _l("Partly refunded"), "refunded": _l("Refunded")},
     "transfer_status": {"in_transit": _l("On its way"), "received": _l("Received")},
+    "stock_state": {"negative": _l("below zero"), "low": _l("low")},
     "role": {"vendor": _l("Vendor"), "manager": _l("Manager")},
     "print_status": {"queued": _l("Waiting for the printer"), "printing": _l("Printing"), "printed": _l("Printed"),
                      "failed": _l("Not printed yet, retrying"), "cancelled": _l("Cancelled"),

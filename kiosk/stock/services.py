@@ -122,3 +122,10 @@ def receive_transfer(transfer_id: str, received: dict[str, int], user: User) -> 
     audit.record(user, "transfer.receive", "transfer", transfer_id,
                  lines={l.sku: [l.qty, l.received_qty] for l in lines})
     return transfer
+
+
+def stock_state(qty: int, low_threshold: int) -> str:
+    """`negative` (more sold than recorded), `low` (at or under the threshold) or `ok`."""
+    if qty < 0:
+        return "negative"
+    return "low" if qty <= low_threshold else "ok"

@@ -20,9 +20,9 @@ def _adjustment_form(levels) -> AdjustmentForm:
 @bp.get("/stock")
 @page_login_required()
 def stock():
-    levels = services.stock_levels()
-    return render_template("stock/stock.html", levels=levels, form=_adjustment_form(levels),
-                           low=current_app.config["LOW_STOCK_THRESHOLD"])
+    levels, low = services.stock_levels(), current_app.config["LOW_STOCK_THRESHOLD"]
+    rows = [(product, qty, services.stock_state(qty, low)) for product, qty in levels]
+    return render_template("stock/stock.html", rows=rows, form=_adjustment_form(levels), low=low)
 
 
 @bp.post("/stock/adjustments")

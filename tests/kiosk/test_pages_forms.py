@@ -212,6 +212,8 @@ def test_the_stock_page_marks_low_and_negative_stock(vendor_browser):
     assert row_class("SR-KP-KEM") == "row-negative"  # 3 in stock, 5 sold
     assert row_class("TC-AKO-TUI") == "row-low"  # 6 in stock, 2 sold: at or under LOW_STOCK_THRESHOLD (5)
     assert row_class("CF-CB-500") == ""
+    badges = re.findall(r'<span class="status status-(\w+)">([^<]*)</span>', page.split("<tbody>", 1)[1])
+    assert sorted(set(badges)) == [("low", "sắp hết"), ("negative", "âm kho")]
 
 
 def test_the_catalogue_page_searches_without_diacritics_and_flags_expired_certificates(vendor_browser):
