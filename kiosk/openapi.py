@@ -3,6 +3,7 @@ from flask import Blueprint, current_app
 from pydantic.json_schema import models_json_schema
 
 from kiosk.auth.api import LoginBody
+from kiosk.printing.api import FORMATS
 from kiosk.sales.schemas import RefundIn, SaleIn
 from kiosk.shifts.api import CloseShiftIn, OpenShiftIn
 from kiosk.stock.api import AdjustmentIn, ReceiveIn
@@ -14,6 +15,17 @@ BODIES = {  # endpoint -> the model its body is parsed into
     "auth_api.login": LoginBody, "shifts_api.open_shift": OpenShiftIn, "shifts_api.close": CloseShiftIn,
     "sales_api.create_sale": SaleIn, "sales_api.refund": RefundIn, "stock_api.adjust": AdjustmentIn,
     "stock_api.receive": ReceiveIn,
+}
+QUERIES = {  # endpoint -> the query parameters it reads (all optional)
+    "catalog_api.products": [
+        {"name": "q", "description": "Text in the name, SKU or producer; case and Vietnamese diacritics ignored",
+         "schema": {"type": "string"}},
+        {"name": "barcode", "description": "The product's exact barcode", "schema": {"type": "string"}},
+    ],
+    "printing_api.receipt": [
+        {"name": "format", "description": "The receipt as text, as a picture or as the printer's bytes",
+         "schema": {"type": "string", "enum": list(FORMATS), "default": "text"}},
+    ],
 }
 PUBLIC = {"auth_api.login", "openapi.document"}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -52,7 +64,8 @@ def operation(rule, schemas) -> dict:
     op = {
         "operationId": rule.endpoint,
         "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for name in sorted(rule.arguments)],
+                       for name in sorted(rule.arguments)]
+                      + [{"in": "query", "required": False, **query} for query in QUERIES.get(rule.endpoint, [])],
         "responses": {"2XX": {"description": "Success (see CONTRACT.md)"}, "4XX": error},
         "security": [] if rule.endpoint in PUBLIC else [{"bearer": []}],
     }

@@ -53,3 +53,20 @@ def test_only_login_and_the_description_are_public(spec):
             public = (method, path) in {("post", "/login"), ("get", "/openapi.json")}
             assert (operation["security"] == []) is public, (method, path)
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_query_parameters_are_described(spec):
+    def queries(method, path):
+        return {p["name"]: p for p in spec["paths"][path][method]["parameters"] if p["in"] == "query"}
+
+    products = queries("get", "/products")
+    assert set(products) == {"q", "barcode"}
+    assert all(p["required"] is False and p["schema"]["type"] == "string" for p in products.values())
+    receipt = queries("get", "/sales/{sale_id}/receipt")
+    assert set(receipt) == {"format"} and receipt["format"]["required"] is False
+    assert (receipt["format"]["schema"]["enum"], receipt["format"]["schema"]["default"]) == (
+        ["text", "png", "escpos"], "text")
+    described = {(method, path) for path, operations in spec["paths"].items()
+                 for method, op in operations.items() if any(p["in"] == "query" for p in op["parameters"])}
+    assert described == {("get", "/products"), ("get", "/sales/{sale_id}/receipt")}
+
