@@ -104,6 +104,18 @@ class ConfigError(RuntimeError):
     """The settings cannot make a safe app; the message says what to set."""
 
 
+def configure(app, config_class: type, test_config: dict | None) -> None:
+    """An app's settings: ``config_class``, then the environment; or, for a test, ``TestConfig`` and
+    ``test_config`` with the environment ignored. Also makes the instance folder."""
+    app.config.from_object(config_class)
+    if test_config is not None:
+        app.config.from_object(TestConfig)
+        app.config.update(test_config)
+    load(app.config, app.instance_path, environ={} if test_config is not None else None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.json.sort_keys = False
+
+
 def _parse(name: str, raw: str, kind: type):
     if kind is bool:
         value = raw.strip().lower()

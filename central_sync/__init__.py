@@ -1,6 +1,4 @@
 """The central inventory and sync server."""
-import os
-
 from flask import Flask
 
 import config
@@ -9,13 +7,7 @@ import config
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    app.config.from_object(config.CentralConfig)
-    if test_config is not None:
-        app.config.from_object(config.TestConfig)
-        app.config.update(test_config)
-    config.load(app.config, app.instance_path, environ={} if test_config is not None else None)
-    os.makedirs(app.instance_path, exist_ok=True)
-    app.json.sort_keys = False
+    config.configure(app, config.CentralConfig, test_config)
 
     from central_sync import cli, database, home, protocol
     from central_sync.extensions import db, migrate

@@ -1,5 +1,4 @@
 """The kiosk point-of-sale app."""
-import os
 import re
 
 from flask import Flask
@@ -22,15 +21,9 @@ def check_settings(settings) -> None:
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    app.config.from_object(config.KioskConfig)
-    if test_config is not None:
-        app.config.from_object(config.TestConfig)
-        app.config.update(test_config)
-    config.load(app.config, app.instance_path, environ={} if test_config is not None else None)
-    os.makedirs(app.instance_path, exist_ok=True)
+    config.configure(app, config.KioskConfig, test_config)
     check_settings(app.config)
     printing.check_config(app.config)
-    app.json.sort_keys = False
 
     from kiosk import cli, database, errors, i18n
     from kiosk.extensions import babel, csrf, db, login_manager
