@@ -1,14 +1,17 @@
 """What the kiosk and central say to each other and to API clients (CONTRACT.md): the JSON error
 envelope and its one Flask handler, and the parsing of JSON bodies into pydantic models with the
-contract's 400 and 422 answers. The only module the kiosk imports from central_sync; it imports
-nothing of either app."""
+contract's 400 and 422 answers; and the few helpers both apps' pages share (money, time, language, a
+form's one commit). The only module the kiosk imports from central_sync; it imports nothing of either app."""
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
-from flask import current_app, jsonify, request
+from flask import current_app, flash, jsonify, request, session
+from flask_babel import format_datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from wtforms import FieldList, FormField
 
 GENERIC_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -132,3 +135,74 @@ class LoginBody(Body):
 # The catalogue's vocabulary, as it travels down to the kiosks.
 PRODUCER_KINDS = ("cooperative", "company", "household")
 OCOP_GROUPS = ("food", "beverage", "herbal", "textile", "handicraft", "tourism")  # Decision 148/QĐ-TTg
+
+
+# What both apps' pages share: money and time as people read them, the language, a form's one commit.
+# (Here because the kiosk imports nothing else of central_sync.)
+_MONEY = re.compile(r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(k|nghìn|ngàn)?", re.IGNORECASE)
+
+
+def vnd(amount: int | None) -> str:
+    """45000 -> '45.000 ₫' (dot thousands separator, as Vietnamese write it)."""
+    if amount is None:
+        return ""
+    return f"{amount:,}".replace(",", ".") + " ₫"
+
+
+def parse_money(text: str) -> int | None:
+    """'45.000', '45,000', '45 000 ₫', '45000' and '45k' are all 45000 đồng; anything else is None."""
+    cleaned = text.strip().removesuffix("₫").removesuffix("đ").strip()
+    match = _MONEY.fullmatch(cleaned)
+    if match is None:
+        return None
+    value = int(re.sub(r"\D", "", match.group(1)))
+    return value * 1000 if match.group(2) else value
+
+
+def local_time(value, fmt: str = "dd/MM/yyyy HH:mm") -> str:
+    """A UTC moment in the reader's time zone (BABEL_DEFAULT_TIMEZONE: Asia/Ho_Chi_Minh)."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def select_locale() -> str:
+    """The language chosen in the session, else the default (Vietnamese)."""
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def commit_or_flash(db_session, call, message_for):
+    """Run ``call`` (a service call), commit (the route's one commit) and return its result; when the
+    service refuses (a DomainError), roll back, flash ``message_for(error)`` and return None."""
+    try:
+        result = call()
+    except DomainError as error:
+        db_session.rollback()
+        flash(message_for(error), "error")
+        return None
+    db_session.commit()
+    return result
+
+
+def _field_errors(fields):
+    for field in fields:
+        if isinstance(field, FieldList):
+            yield from _field_errors(field.entries)
+        elif isinstance(field, FormField):
+            yield from _field_errors(field.form)
+        else:
+            for message in field.errors:
+                yield field.label.text, message
+
+
+def flash_form_errors(form) -> None:
+    """One flash per invalid field (sub-forms included), prefixed with the field's label."""
+    for text, message in _field_errors(form):
+        flash(f"{text}: {message}", "error")
+
+
+def validate_or_flash(form) -> bool:
+    """Whether the posted form is valid; if it is not, one flash per invalid field."""
+    if form.validate():
+        return True
+    flash_form_errors(form)
+    return False

@@ -1,30 +1,17 @@
 """Form pieces shared by the pages: amounts and quantities as people type them, messages in their language."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
+
+from central_sync.protocol import parse_money
 
 
 def _limits() -> tuple[int, int]:
     """The API's bounds (imported late: kiosk.sales imports the views that import this module)."""
     from kiosk.sales.schemas import MAX_QTY, MAX_VND
     return MAX_QTY, MAX_VND
-
-
-_MONEY = re.compile(r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(k|nghìn|ngàn)?", re.IGNORECASE)
-
-
-def parse_money(text: str) -> int | None:
-    """'45.000', '45,000', '45 000 ₫', '45000' and '45k' are all 45000 đồng; anything else is None."""
-    cleaned = text.strip().removesuffix("₫").removesuffix("đ").strip()
-    match = _MONEY.fullmatch(cleaned)
-    if match is None:
-        return None
-    value = int(re.sub(r"\D", "", match.group(1)))
-    return value * 1000 if match.group(2) else value
 
 
 def required():

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import flash, request
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField
 
+from central_sync import protocol
+from central_sync.protocol import flash_form_errors, validate_or_flash
 from kiosk.errors import DomainError
 from kiosk.extensions import db
 
@@ -87,42 +88,10 @@ def flash_error(error: DomainError) -> None:
     flash(error_message(error), "error")
 
 
-def _field_errors(fields):
-    for field in fields:
-        if isinstance(field, FieldList):
-            yield from _field_errors(field.entries)
-        elif isinstance(field, FormField):
-            yield from _field_errors(field.form)
-        else:
-            for message in field.errors:
-                yield field.label.text, message
-
-
-def flash_form_errors(form) -> None:
-    """One flash per invalid field (sub-forms included), prefixed with the field's label."""
-    for text, message in _field_errors(form):
-        flash(f"{text}: {message}", "error")
-
-
-def validate_or_flash(form) -> bool:
-    """Whether the posted form is valid; if it is not, one flash per invalid field."""
-    if form.validate():
-        return True
-    flash_form_errors(form)
-    return False
-
-
 def commit_or_flash(call):
     """Run ``call`` (a service call), commit (the route's one commit) and return its result; when the
     service refuses (a DomainError), roll back, flash why in the reader's language and return None."""
-    try:
-        result = call()
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return None
-    db.session.commit()
-    return result
+    return protocol.commit_or_flash(db.session, call, error_message)
 
 
 def submit(form, call):
