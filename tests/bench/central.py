@@ -55,7 +55,8 @@ def unreachable() -> str | None:
     try:
         psycopg.connect(conninfo(url), connect_timeout=3).close()
     except psycopg.Error as error:
-        return f"PostgreSQL unreachable at {url.host}:{url.port or 5432}/{url.database}: {str(error).strip()}"
+        why = " ".join(str(error).split())
+        return f"PostgreSQL unreachable at {url.host}:{url.port or 5432}/{url.database}: {why}"
     return None
 
 
@@ -100,10 +101,11 @@ def fill_ledger(connection: psycopg.Connection, rows: int, seed: int = 11) -> No
                 delta, reason = ((rng.randint(10, 40), "transfer_in") if roll < 0.25 else
                                  (-rng.randint(1, 5), "sale") if roll < 0.95 else (-1, "adjustment"))
             held = running.get((location_id, product_id), 0)
-            if delta < 0 and held + delta < (RESERVE if kind == WAREHOUSE else 0):  # nothing to take: goods come in instead
+            if delta < 0 and held + delta < (RESERVE if kind == WAREHOUSE else 0):  # goods come in instead
                 delta, reason = -delta, "opening" if kind == WAREHOUSE else "transfer_in"
             running[location_id, product_id] = held + delta
-            chunk.append(f"{location_id}\t{product_id}\t{delta}\t{reason}\tbench-{n // 4}\t{hours[n * len(hours) // rows]}\n")
+            at = hours[n * len(hours) // rows]
+            chunk.append(f"{location_id}\t{product_id}\t{delta}\t{reason}\tbench-{n // 4}\t{at}\n")
             if len(chunk) == 10_000:
                 copy.write("".join(chunk))
                 chunk.clear()
@@ -201,7 +203,7 @@ def central_on_postgresql(run: Run) -> list[Row]:
         def call(method, path: str, status: int, body: dict | None = None) -> dict:
             response = client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
             if response.status_code != status:
-                raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.get_data(as_text=True)}")
+                raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.get_data(True)}")
             return response.get_json()
 
         raw = RawCentral(url)

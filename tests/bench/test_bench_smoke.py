@@ -1,18 +1,25 @@
 """The bench still runs. Nothing here compares a time or a size with its target: that is the bench's job."""
 import json
 import math
+import os
 
 import pytest
 
-from tests.bench import harness
+from tests.bench import central, harness
 
 
 def test_quick_bench_runs_every_measure_and_gives_each_row_a_number(tmp_path, capsys):
+    # Central's measure needs PostgreSQL: without one it must say so in an ERROR row (CI always has one).
+    no_postgresql = None if os.environ.get("CI") else central.unreachable()
     harness.main(["--quick", "--json", str(tmp_path / "bench.json")])  # exit status 1 only says a target was missed
     table = capsys.readouterr().out
     rows = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["rows"]
 
     assert {row["group"] for row in rows} == set(harness.load_measures())
+    if no_postgresql:
+        refused = [row for row in rows if row["group"] == "central"]
+        assert [(row["status"], row["note"]) for row in refused] == [("ERROR", no_postgresql)]
+        rows = [row for row in rows if row["group"] != "central"]
     for row in rows:
         assert row["status"] != "ERROR", row
         assert isinstance(row["value"], (int, float)) and math.isfinite(row["value"]) and row["value"] >= 0, row
