@@ -19,8 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "central_sync"))
     protocol.register_error_handlers(app)
 
-    from central_sync import auth, network, reports, stock
-    for domain in (auth, network, stock, reports):
+    from central_sync import auth, network, openapi, reports, stock
+    for domain in (auth, network, stock, reports, openapi):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
 
