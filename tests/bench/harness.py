@@ -134,7 +134,7 @@ def _number(value: float | None, unit: str) -> str:
 
 
 def format_table(rows: list[Row], facts: dict, quick: bool) -> str:
-    header = (f"kiosk bench{' (quick)' if quick else ''}: {facts['cpus']} CPUs ({facts['cpu']}), "
+    header = (f"bench{' (quick)' if quick else ''}: {facts['cpus']} CPUs ({facts['cpu']}), "
               f"Python {facts['python']}, SQLite {facts['sqlite']}, {facts['system']}, {facts['date']}, "
               f"load average {facts['load']:.2f} at start")
     cells = [("measure", "value", "target", "ratio", "result", "note")]
