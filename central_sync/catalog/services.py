@@ -3,13 +3,15 @@ Never commits."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from central_sync.extensions import db
 from central_sync.models import OCOP_GROUPS, PRODUCER_KINDS, Location, Price, Producer, Product, User, utcnow
-from central_sync.protocol import ValidationFailed
+from central_sync.protocol import Conflict, NotFound, ValidationFailed
 
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRODUCT_FIELDS = ("barcode", "name", "unit", "ocop_stars", "ocop_group", "origin_commune", "origin_district",
                   "certificate_no")
 
@@ -90,3 +92,98 @@ def price_of(product: Product, location: Location | None = None, at: datetime | 
 def price_history(product: Product) -> list[Price]:
     return list(db.session.scalars(select(Price).where(Price.product_id == product.id)
                                    .order_by(Price.valid_from, Price.id)))
+
+
+# For the admin pages.
+def list_producers() -> list[Producer]:
+    return list(db.session.scalars(select(Producer).order_by(Producer.name, Producer.id)))
+
+
+def get_producer(producer_id: int) -> Producer:
+    producer = db.session.get(Producer, producer_id) if 0 < producer_id < 2**31 else None
+    if producer is None:
+        raise NotFound("No producer has this id.")
+    return producer
+
+
+def save_producer(data: dict, producer_id: int | None = None) -> Producer:
+    """A new producer (``producer_id`` None) or an edited one; a tax code belongs to one producer only."""
+    tax_code = data.get("tax_code") or None
+    if tax_code is not None:
+        taken = select(Producer.id).where(Producer.tax_code == tax_code)
+        if producer_id is not None:
+            taken = taken.where(Producer.id != producer_id)
+        if db.session.scalar(taken.limit(1)) is not None:
+            raise Conflict(f"Another producer has tax code {tax_code}.", code="duplicate_tax_code", field="tax_code")
+    if producer_id is not None:
+        get_producer(producer_id)
+    producer = upsert_producer({**data, "tax_code": tax_code, "id": producer_id})
+    db.session.flush()
+    return producer
+
+
+def certificate_state(product: Product, warning_days: int, today: date | None = None) -> str | None:
+    """`expired`, `expiring` (within ``warning_days`` of ``today``, by default today in Đắk Lắk) or None
+    (valid, or no expiry known)."""
+    expires = product.certificate_expires_on
+    if expires is None:
+        return None
+    today = today or utcnow().astimezone(LOCAL_TZ).date()
+    if expires < today:
+        return "expired"
+    return "expiring" if (expires - today).days <= warning_days else None
+
+
+def find_products(q: str | None = None, stars: int | None = None, group: str | None = None,
+                  producer_id: int | None = None) -> list[Product]:
+    query = select(Product).order_by(Product.sku)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(Product.name.ilike(pattern) | Product.sku.ilike(pattern) | Product.barcode.ilike(pattern))
+    if stars is not None:
+        query = query.where(Product.ocop_stars == stars)
+    if group is not None:
+        query = query.where(Product.ocop_group == group)
+    if producer_id is not None:
+        query = query.where(Product.producer_id == producer_id)
+    return list(db.session.scalars(query))
+
+
+def current_prices() -> dict[int, int]:
+    """The general price in force now of every product that has one (one query: the last version wins)."""
+    prices: dict[int, int] = {}
+    for product_id, price in db.session.execute(
+            select(Price.product_id, Price.price_vnd).where(Price.location_id.is_(None), Price.valid_from <= utcnow())
+            .order_by(Price.product_id, Price.valid_from, Price.id)):
+        prices[product_id] = price
+    return prices
+
+
+def _refuse_duplicate_barcode(barcode: str | None, sku: str) -> None:
+    if barcode and db.session.scalar(select(Product.id).where(Product.barcode == barcode, Product.sku != sku)
+                                     .limit(1)) is not None:
+        raise Conflict(f"Another product has barcode {barcode}.", code="duplicate_barcode", field="barcode")
+
+
+def create_product(data: dict, price_vnd: int, user: User | None = None) -> Product:
+    """A new product (its SKU unused) with its first price."""
+    if db.session.scalar(select(Product.id).where(Product.sku == data["sku"])) is not None:
+        raise Conflict(f"A product has SKU {data['sku']} already.", code="product_exists", field="sku")
+    _refuse_duplicate_barcode(data.get("barcode"), data["sku"])
+    product = upsert_product(data)
+    db.session.flush()
+    set_price(product, price_vnd, user=user)
+    return product
+
+
+def update_product(product: Product, data: dict) -> Product:
+    """Every OCOP field of an existing product (its SKU stays; its price is set apart: set_price)."""
+    _refuse_duplicate_barcode(data.get("barcode"), product.sku)
+    return upsert_product({**data, "sku": product.sku})
+
+
+def get_product(sku: str) -> Product:
+    product = products_by_sku([sku]).get(sku) if len(sku) <= 32 else None
+    if product is None:
+        raise NotFound("No product has this SKU.")
+    return product

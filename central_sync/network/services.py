@@ -90,3 +90,31 @@ def revoke_device(device_id: int) -> Device:
 def device_for_token(token: str) -> Device | None:
     return db.session.scalar(select(Device).where(Device.token_hash == hash_token(token),
                                                   Device.revoked_at.is_(None)))
+
+
+# For the admin pages.
+def create_location(data: dict) -> Location:
+    """A new location; its code is its name in the API and on receipts, so it is used once only."""
+    if db.session.scalar(select(Location.id).where(Location.code == data["code"])) is not None:
+        raise Conflict(f"A location has code {data['code']} already.", code="location_exists", field="code")
+    location = upsert_location(data)
+    db.session.flush()
+    return location
+
+
+def update_location(location: Location, data: dict) -> Location:
+    """Everything of a location but its code."""
+    return upsert_location({**data, "code": location.code})
+
+
+def get_location(code: str) -> Location:
+    location = db.session.scalar(select(Location).where(Location.code == code)) if len(code) <= 16 else None
+    if location is None:
+        raise NotFound("No location has this code.")
+    return location
+
+
+def devices_of(location: Location) -> list[Device]:
+    """The location's devices, the active one first, then the revoked ones, newest first."""
+    return list(db.session.scalars(select(Device).where(Device.location_id == location.id)
+                                   .order_by(Device.revoked_at.is_not(None), Device.created_at.desc(), Device.id.desc())))

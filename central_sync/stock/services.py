@@ -168,3 +168,11 @@ def adjust(location_code: str, sku: str, delta: int, reason: str, *, note: str |
     qty = db.session.scalar(select(StockBalance.qty).where(StockBalance.location_id == location.id,
                                                            StockBalance.product_id == product.id))
     return {"id": ref, "location": location.code, "sku": sku, "delta": delta, "reason": reason, "qty": qty}
+
+
+# For the admin pages.
+def location_stock(location_code: str) -> list[tuple[Product, int, int]]:
+    """(product, on hand, in transit) at one location, for every product it holds or awaits."""
+    rows = stock_levels(location_code)
+    products = products_by_sku(row["sku"] for row in rows)
+    return [(products[row["sku"]], row["qty"], row["in_transit"]) for row in rows]
