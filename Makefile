@@ -17,6 +17,7 @@ $(STAMP): requirements.txt
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d kiosk/translations
+	$(BIN)/pybabel compile --statistics -d central_sync/translations
 
 run: $(STAMP) translations
 	$(BIN)/flask --app kiosk seed-demo

@@ -9,8 +9,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     config.configure(app, config.CentralConfig, test_config)
 
-    from central_sync import cli, database, home, protocol
-    from central_sync.extensions import db, migrate
+    from central_sync import cli, database, home, i18n, protocol, ui
+    from central_sync.extensions import babel, csrf, db, login_manager, migrate
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
@@ -18,11 +18,22 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.configure(db.engine)
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "central_sync"))
     protocol.register_error_handlers(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    i18n.register(app)
+    ui.register(app)  # CSRF on the pages' forms only: the API authenticates with bearer tokens
 
     from central_sync import auth, network, openapi, reports, stock
     for domain in (auth, network, stock, reports, openapi):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
+    from central_sync.auth import views as auth_views
+    from central_sync.catalog import views as catalog_views
+    from central_sync.network import views as network_views
+    from central_sync.stock import views as stock_views
+    for views in (auth_views, catalog_views, network_views, stock_views):
+        app.register_blueprint(views.bp)  # the admin pages
 
     cli.register(app)
     return app

@@ -241,6 +241,8 @@ def commit_or_flash(db_session, call, message_for):
 def _field_errors(fields):
     for field in fields:
         if isinstance(field, FieldList):
+            # the list's own messages (its entries' errors are lists, walked below)
+            yield from ((field.label.text, message) for message in field.errors if not isinstance(message, list))
             yield from _field_errors(field.entries)
         elif isinstance(field, FormField):
             yield from _field_errors(field.form)

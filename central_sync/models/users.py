@@ -1,6 +1,7 @@
 """People of the central office: admins and reviewers, their API tokens (hashed) and failed logins."""
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,7 +10,9 @@ from central_sync.models.base import Base, BigId, utcnow
 ROLES = ("admin", "reviewer")
 
 
-class User(Base):
+class User(UserMixin, Base):
+    """A person of the central office; UserMixin makes it Flask-Login's user of the admin pages."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
