@@ -15,7 +15,7 @@ def _api_user():
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        user = services.caller_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
             raise Unauthorized("The token is missing, wrong, expired or revoked; log in again.")
         return user

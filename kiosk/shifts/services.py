@@ -29,7 +29,7 @@ def require_open_shift() -> str:
 def open_shift(opening_cash_vnd: int, user: User) -> Shift:
     if current_shift() is not None:
         raise Conflict("A shift is already open.", code="shift_already_open")
-    shift = Shift(opened_by_id=user.id, opened_by=user, opening_cash_vnd=opening_cash_vnd)
+    shift = Shift(opened_by_id=user.id, opening_cash_vnd=opening_cash_vnd)
     db.session.add(shift)
     db.session.flush()
     audit.record(user, "shift.open", "shift", shift.id, opening_cash_vnd=opening_cash_vnd)
