@@ -2,18 +2,16 @@
 friendly error messages in the reader's language (codes stay English in the database and the API)."""
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from central_sync import protocol
 from central_sync.extensions import csrf, db, login_manager
-from central_sync.protocol import DomainError, NotFound, json_error, validate_or_flash, wants_json
+from central_sync.protocol import (DomainError, NotFound, json_error, same_site_referrer, validate_or_flash,
+                                   wants_json)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -93,24 +91,7 @@ def stars(count: int) -> str:
     return "★" * count
 
 
-def page_login_required(*roles: str):
-    """For pages: to the login page without a session, 403 for a role not in ``roles`` (none: any user)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if roles and current_user.role not in roles:
-                abort(403)
-            g.user = current_user._get_current_object()
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
+page_login_required = protocol.page_login_required(login_manager)  # for pages: (*roles), none: any user
 admin_required = page_login_required("admin")
 
 
@@ -119,11 +100,6 @@ def protect_forms() -> None:
     so a forged cross-site request carries nothing it would accept: it needs no CSRF token."""
     if request.method not in SAFE_METHODS and not wants_json():
         csrf.protect()
-
-
-def same_site_referrer() -> str | None:
-    referrer = request.referrer
-    return referrer if referrer and referrer.startswith(request.host_url) else None
 
 
 def csrf_failed(error: CSRFError):

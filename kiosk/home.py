@@ -1,9 +1,10 @@
 """The front door (health check, `/` to the sale screen) and what every page shares."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from central_sync.protocol import same_site_referrer
 from kiosk import ui
 from kiosk.errors import json_error, wants_json
 
@@ -28,11 +29,6 @@ def healthz():
 @bp.get("/")
 def index():
     return redirect(url_for("sales.sell"))
-
-
-def same_site_referrer() -> str | None:
-    referrer = request.referrer
-    return referrer if referrer and referrer.startswith(request.host_url) else None
 
 
 @bp.app_errorhandler(CSRFError)

@@ -1,9 +1,10 @@
 """Who may call what: bearer tokens or a session (with CSRF) for the API, sessions for pages."""
 from functools import wraps
 
-from flask import abort, g, request
+from flask import g, request
 from flask_login import current_user
 
+from central_sync.protocol import page_login_required as page_login_required_for
 from kiosk.auth import services
 from kiosk.errors import Forbidden, Unauthorized
 from kiosk.extensions import csrf, login_manager
@@ -42,19 +43,5 @@ def api_login_required(*roles: str):
     return decorator
 
 
-def page_login_required(*roles: str):
-    """For HTML routes: to the login page without a session, 403 for a role not in ``roles``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if roles and current_user.role not in roles:
-                abort(403)
-            g.user = current_user._get_current_object()
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+# For HTML routes: to the login page without a session, 403 for a role not in ``roles``.
+page_login_required = page_login_required_for(login_manager)

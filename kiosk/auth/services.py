@@ -11,15 +11,11 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.audit import services as audit
-from kiosk.errors import Conflict, DomainError, Forbidden, TooManyAttempts, ValidationFailed
+from kiosk.errors import Conflict, DomainError, Forbidden, InvalidCredentials, TooManyAttempts, ValidationFailed
 from kiosk.extensions import db
 from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
-
-
-class InvalidCredentials(DomainError):
-    status, code = 401, "invalid_credentials"
 
 
 def hash_token(token: str) -> str:

@@ -1,71 +1,31 @@
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 
+from central_sync import protocol
 from kiosk import ui
 from kiosk.auth import services
 from kiosk.auth.forms import SHORT_PASSWORD, LoginForm, PasswordForm, UserForm
 from kiosk.auth.guards import page_login_required
-from kiosk.errors import DomainError
 from kiosk.extensions import db, login_manager
-from kiosk.home import same_site_referrer
 from kiosk.models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
-
-
-login_manager.login_view = "auth.login"
-login_manager.login_message = _l("Please log in first.")
-login_manager.localize_callback = str  # translated when flashed, in the reader's language
-login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never `//host` or a full URL) may be the page to go back to after login."""
-    return target if target and target.startswith("/") and not target.startswith(("//", "/\\")) else None
-
-
-def _new_session() -> None:
-    """A fresh session (at login and logout) that keeps only the language chosen."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+protocol.init_login(login_manager, db, User, "auth.login")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
-                                         current_app.config)
-        except services.InvalidCredentials as error:
-            db.session.commit()  # the failure counts towards the limit
-            ui.flash_error(error)
-        except DomainError as error:  # too many attempts
-            ui.flash_error(error)
-        else:
-            db.session.commit()
-            _new_session()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("sales.sell"))
-    return render_template("auth/login.html", form=form)
+    done = protocol.log_in(form, services.authenticate, db.session, ui.flash_error, url_for("sales.sell"))
+    return done or render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @page_login_required()
 def logout():
     logout_user()
-    _new_session()
+    protocol.new_session()
     return redirect(url_for("auth.login"))
 
 
@@ -73,7 +33,7 @@ def logout():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(same_site_referrer() or url_for("sales.sell"))
+    return redirect(protocol.same_site_referrer() or url_for("sales.sell"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
