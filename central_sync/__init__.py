@@ -24,8 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.register(app)
     ui.register(app)  # CSRF on the pages' forms only: the API authenticates with bearer tokens
 
-    from central_sync import auth, network, openapi, reports, stock
-    for domain in (auth, network, stock, reports, openapi):
+    from central_sync import auth, network, openapi, reports, stock, sync
+    for domain in (auth, network, stock, reports, sync, openapi):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
     from central_sync.auth import views as auth_views

@@ -6,12 +6,13 @@ from central_sync.network.api import DeviceIn
 from central_sync.protocol import LoginBody, openapi_document
 from central_sync.reports.services import GROUPS
 from central_sync.stock.api import AdjustmentIn, TransferIn
+from central_sync.sync.api import PushIn
 
 api = Blueprint("openapi", __name__)
 
 BODIES = {  # endpoint -> the model its body is parsed into
     "auth_api.login": LoginBody, "network_api.create_device": DeviceIn, "stock_api.create_transfer": TransferIn,
-    "stock_api.adjust": AdjustmentIn,
+    "stock_api.adjust": AdjustmentIn, "sync_api.push": PushIn,
 }
 _LOCATION = {"name": "location", "description": "A location's code", "schema": {"type": "string"}}
 _WINDOW = [

@@ -118,8 +118,8 @@ class Body(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
-def parse_body(model: type[M]) -> M:
-    raw = request.get_data(cache=True)
+def parse_body(model: type[M], raw: bytes | None = None) -> M:  # raw: the body already read (and unzipped)
+    raw = request.get_data(cache=True) if raw is None else raw
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # A streamed (chunked) body is cut at the limit rather than refused: refuse it here.

@@ -8,6 +8,7 @@ from central_sync.network.api import DeviceIn
 from central_sync.protocol import LoginBody
 from central_sync.reports.services import GROUPS
 from central_sync.stock.api import AdjustmentIn, TransferIn
+from central_sync.sync.api import PushIn
 
 CONTRACT = [  # central's review and administration API of CONTRACT.md
     ("post", "/login"), ("get", "/locations"), ("get", "/stock"), ("get", "/sales"), ("get", "/reports/sales"),
@@ -15,7 +16,7 @@ CONTRACT = [  # central's review and administration API of CONTRACT.md
     ("post", "/devices/{device_id}/revoke"),
 ]
 BODIES = {("post", "/login"): LoginBody, ("post", "/devices"): DeviceIn, ("post", "/transfers"): TransferIn,
-          ("post", "/stock/adjustments"): AdjustmentIn}
+          ("post", "/stock/adjustments"): AdjustmentIn, ("post", "/sync/push"): PushIn}
 PUBLIC = {("post", "/login"), ("get", "/openapi.json")}
 REF = "#/components/schemas/{model}"
 
@@ -69,13 +70,15 @@ def test_the_bodies_are_the_pydantic_models_json_schemas(spec):
 
 
 def test_a_route_is_described_with_a_body_exactly_when_it_parses_one(admin, spec):
-    device_id = admin.post("/devices", {"location": "K01"}).get_json()["device_id"]
+    device = admin.post("/devices", {"location": "K01"}).get_json()  # rotated and revoked below
+    kiosk = admin.post("/devices", {"location": "K02"}).get_json()  # for the sync routes
     for (method, path), operation in sorted(operations(spec).items()):
         if method == "get":
             continue
-        response = admin.client.open(f"/api/v1{path.replace('{device_id}', str(device_id))}", method=method,
-                                     data=b'{"lines": [', content_type="application/json",
-                                     headers={"Authorization": f"Bearer {admin.token}"})
+        token = kiosk["token"] if path.startswith("/sync/") else admin.token
+        response = admin.client.open(f"/api/v1{path.replace('{device_id}', str(device['device_id']))}",
+                                     method=method, data=b'{"lines": [', content_type="application/json",
+                                     headers={"Authorization": f"Bearer {token}"})
         parses = response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
         assert parses is ("requestBody" in operation), (method, path, response.get_json())
 

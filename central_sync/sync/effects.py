@@ -1,0 +1,178 @@
+"""What each pushed event does at central, at the pushing device's location. Never commits.
+
+An event that can never be applied raises Rejected (or a DomainError of the services it calls): the caller
+keeps it for review. A `location` in a payload is ignored: the device's location is the only one used."""
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import insert, select
+
+from central_sync.catalog import products_by_sku
+from central_sync.catalog.services import price_of
+from central_sync.extensions import db
+from central_sync.models import Alert, Device, Payment, Refund, RefundLine, Sale, SaleLine, StockBalance
+from central_sync.protocol import DomainError
+from central_sync.stock.services import adjust, move_stock, receive_transfer
+
+
+
+def money(default=...):
+    return Field(default, ge=0, le=10**12)
+
+
+def quantity():
+    return Field(ge=1, le=1_000_000)
+
+
+class Rejected(DomainError):
+    code = "rejected"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SaleLineIn(Payload):
+    sku: str = Field(min_length=1, max_length=32)
+    qty: int = quantity()
+    unit_price_vnd: int = money()
+    discount_vnd: int = money(0)
+
+
+class PaymentIn(Payload):
+    method: str = Field(min_length=1, max_length=16)
+    amount_vnd: int = money()
+
+
+class SaleIn(Payload):
+    id: str = Field(min_length=1, max_length=36)
+    number: str = Field(min_length=1, max_length=40)
+    created_at: AwareDatetime
+    lines: list[SaleLineIn] = Field(min_length=1, max_length=500)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=20)
+    total_vnd: int = money()
+
+
+class RefundLineIn(Payload):
+    sku: str = Field(min_length=1, max_length=32)
+    qty: int = quantity()
+    amount_vnd: int = money()
+
+
+class RefundIn(Payload):
+    id: str = Field(min_length=1, max_length=36)
+    sale_id: str = Field(min_length=1, max_length=36)
+    lines: list[RefundLineIn] = Field(min_length=1, max_length=500)
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class AdjustmentIn(Payload):
+    id: str = Field(min_length=1, max_length=36)
+    sku: str = Field(min_length=1, max_length=32)
+    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    reason: str = Field(min_length=1, max_length=32)
+
+
+class ReceiptLineIn(Payload):
+    sku: str = Field(min_length=1, max_length=32)
+    received_qty: int = Field(ge=0, le=1_000_000)
+
+
+class ReceiptIn(Payload):
+    transfer_id: str = Field(min_length=1, max_length=36)
+    lines: list[ReceiptLineIn] = Field(max_length=500)
+
+
+def _parse(model: type[Payload], payload: dict):
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise Rejected(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", code="invalid_payload") from None
+
+
+def _products(skus) -> dict:
+    found = products_by_sku(skus)
+    missing = sorted(set(skus) - set(found))
+    if missing:
+        raise Rejected(f"No product has SKU {', '.join(missing)}.", code="unknown_product", sku=missing[0])
+    return found
+
+
+def _alert_oversold(device: Device, products: dict, ref: str) -> None:
+    ids = {p.id: sku for sku, p in products.items()}
+    for product_id, qty in db.session.execute(
+            select(StockBalance.product_id, StockBalance.qty)
+            .where(StockBalance.location_id == device.location_id, StockBalance.product_id.in_(ids))):
+        if qty < 0:
+            db.session.add(Alert(kind="oversell", location_id=device.location_id, sku=ids[product_id], ref=ref,
+                                 message=f"{ids[product_id]}: sold beyond stock, balance {qty}"))
+
+
+def apply_sale(device: Device, payload: dict, prices: dict) -> None:
+    sale = _parse(SaleIn, payload)
+    products = _products({line.sku for line in sale.lines})
+    if db.session.scalar(select(Sale.id).where((Sale.id == sale.id) | (Sale.number == sale.number))):
+        raise Rejected(f"A sale with id {sale.id} or number {sale.number} is stored already.", code="sale_exists")
+    db.session.execute(insert(Sale), [{"id": sale.id, "number": sale.number, "location_id": device.location_id,
+                                       "device_id": device.id, "created_at": sale.created_at,
+                                       "total_vnd": sale.total_vnd}])
+    db.session.execute(insert(SaleLine), [
+        {"sale_id": sale.id, "product_id": products[l.sku].id, "qty": l.qty, "unit_price_vnd": l.unit_price_vnd,
+         "discount_vnd": l.discount_vnd, "total_vnd": l.qty * l.unit_price_vnd - l.discount_vnd} for l in sale.lines])
+    if sale.payments:
+        db.session.execute(insert(Payment), [{"sale_id": sale.id, "method": p.method, "amount_vnd": p.amount_vnd}
+                                             for p in sale.payments])
+    sold = Counter()
+    for line in sale.lines:
+        sold[products[line.sku].id] -= line.qty
+        product = products[line.sku]
+        if product.id not in prices:
+            prices[product.id] = price_of(product, device.location)
+        if prices[product.id] is not None and prices[product.id] != line.unit_price_vnd:
+            db.session.add(Alert(kind="outdated_price", location_id=device.location_id, sku=line.sku, ref=sale.id,
+                                 message=f"{line.sku} sold at {line.unit_price_vnd}, central price {prices[product.id]}"))
+    move_stock(device.location_id, dict(sold), "sale", ref=sale.id, device=device)
+    _alert_oversold(device, products, sale.id)
+
+
+def apply_refund(device: Device, payload: dict, _prices: dict) -> None:
+    refund = _parse(RefundIn, payload)
+    sale = db.session.get(Sale, refund.sale_id)
+    if sale is None or sale.location_id != device.location_id:
+        raise Rejected(f"No sale {refund.sale_id} at this location.", code="unknown_sale")
+    if db.session.get(Refund, refund.id) is not None:
+        raise Rejected(f"Refund {refund.id} is stored already.", code="refund_exists")
+    products = _products({line.sku for line in refund.lines})
+    db.session.add(Refund(id=refund.id, sale_id=sale.id, location_id=device.location_id, reason=refund.reason))
+    db.session.flush()
+    db.session.execute(insert(RefundLine), [{"refund_id": refund.id, "product_id": products[l.sku].id, "qty": l.qty,
+                                             "amount_vnd": l.amount_vnd} for l in refund.lines])
+    back = Counter()
+    for line in refund.lines:
+        back[products[line.sku].id] += line.qty
+    move_stock(device.location_id, dict(back), "refund", ref=refund.id, device=device)
+
+
+def apply_adjustment(device: Device, payload: dict, _prices: dict) -> None:
+    change = _parse(AdjustmentIn, payload)
+    _products({change.sku})
+    adjust(device.location.code, change.sku, change.delta, change.reason, device=device, ref=change.id)
+
+
+def apply_receipt(device: Device, payload: dict, _prices: dict) -> None:
+    receipt = _parse(ReceiptIn, payload)
+    received = Counter()
+    for line in receipt.lines:
+        received[line.sku] += line.received_qty
+    receive_transfer(receipt.transfer_id, dict(received), device=device)
+
+
+def apply_nothing(_device: Device, _payload: dict, _prices: dict) -> None:
+    """A shift's close: its Z report is kept as the event's payload, for review."""
+
+
+EFFECTS = {"sale": apply_sale, "refund": apply_refund, "stock_adjustment": apply_adjustment,
+           "transfer_receipt": apply_receipt, "shift_closed": apply_nothing}
