@@ -41,10 +41,10 @@ def push(device: Device, events: list) -> dict:
     prices: dict = {}
     results = []
     for event in events:
-        print_ = fingerprint(event)
+        digest = fingerprint(event)
         seen = known.get(event.id)
         if seen is not None:
-            if seen.device_id != device.id or seen.fingerprint != print_:
+            if seen.device_id != device.id or seen.fingerprint != digest:
                 raise ValidationFailed(f"Event {event.id} was received before with another content.",
                                        code="idempotency_conflict", field="events")
             if seen.seq != event.seq:
@@ -56,7 +56,7 @@ def push(device: Device, events: list) -> dict:
             raise Conflict(f"Event seq {event.seq} skips events; send from seq {device.last_seq + 1}.",
                            code="seq_gap", expected_seq=device.last_seq + 1)
         else:
-            known[event.id] = stored = _apply(device, event, print_, prices)
+            known[event.id] = stored = _apply(device, event, digest, prices)
             device.last_seq = event.seq
             results.append({"seq": event.seq, "id": event.id, "status": stored.status, "code": stored.code})
     device.last_sync_at = utcnow()
@@ -68,9 +68,9 @@ def _seq_conflict(event) -> Conflict:
                     code="seq_conflict", seq=event.seq)
 
 
-def _apply(device: Device, event, print_: str, prices: dict) -> SyncEvent:
+def _apply(device: Device, event, digest: str, prices: dict) -> SyncEvent:
     stored = SyncEvent(id=event.id, device_id=device.id, location_id=device.location_id, seq=event.seq,
-                       type=event.type, occurred_at=event.occurred_at, payload=event.payload, fingerprint=print_,
+                       type=event.type, occurred_at=event.occurred_at, payload=event.payload, fingerprint=digest,
                        status="applied")
     effect = EFFECTS.get(event.type)
     try:
@@ -88,7 +88,7 @@ def _apply(device: Device, event, print_: str, prices: dict) -> SyncEvent:
         code = "unknown_transfer" if error.code == "not_found" else error.code
         stored = SyncEvent(id=event.id, device_id=device.id, location_id=device.location_id, seq=event.seq,
                            type=event.type, occurred_at=event.occurred_at, payload=event.payload,
-                           fingerprint=print_, status="rejected", code=code[:64])
+                           fingerprint=digest, status="rejected", code=code[:64])
         db.session.add(stored)
         db.session.add(Alert(kind="rejected_event", location_id=device.location_id, sku=error.extra.get("sku"),
                              ref=event.id, message=f"{event.type} #{event.seq}: {error.message}"[:500]))
