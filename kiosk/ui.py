@@ -8,7 +8,7 @@ from flask import flash, request
 from flask_babel import lazy_gettext as _l
 
 from central_sync import protocol
-from central_sync.protocol import flash_form_errors, validate_or_flash
+from central_sync.protocol import validate_or_flash
 from kiosk.errors import DomainError
 from kiosk.extensions import db
 

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from central_sync.extensions import db
 from central_sync.models import ROLES, ApiToken, LoginFailure, User, utcnow
-from central_sync.protocol import Conflict, DomainError, InvalidCredentials, TooManyAttempts, ValidationFailed
+from central_sync.protocol import Conflict, InvalidCredentials, TooManyAttempts, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME = re.compile(r"[a-z0-9._]{1,64}")

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, Regexp, ValidationError
 
-from central_sync.forms import MoneyField, required, text
+from central_sync.forms import MoneyField, text
 from central_sync.protocol import OCOP_GROUPS, PRODUCER_KINDS
 from central_sync.ui import LABELS
 

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.audit import services as audit
-from kiosk.errors import Conflict, DomainError, Forbidden, InvalidCredentials, TooManyAttempts, ValidationFailed
+from kiosk.errors import Conflict, Forbidden, InvalidCredentials, TooManyAttempts, ValidationFailed
 from kiosk.extensions import db
 from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
 

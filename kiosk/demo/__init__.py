@@ -9,7 +9,7 @@ from kiosk.auth import services as auth_services
 from kiosk.catalog import services as catalog
 from kiosk.extensions import db
 from kiosk.models import Transfer, TransferLine, User, utcnow
-from kiosk.stock.services import record_movement
+from kiosk.stock.services import move_stock
 
 CATALOGUE = Path(__file__).with_name("catalogue.json")
 LOGINS = (("vendor", "banhang-demo", "vendor"), ("manager", "quanly-demo", "manager"))
@@ -25,12 +25,11 @@ def load() -> list[tuple[str, str, str]]:
     for producer in data["producers"]:
         catalog.upsert_producer(producer)
     db.session.flush()
-    for item in data["products"]:
-        product = catalog.upsert_product(item)
-        db.session.flush()
-        if fresh:
-            record_movement(product.id, item["stock"], "transfer_in", ref="demo-opening-stock")
+    products = [catalog.upsert_product(item) for item in data["products"]]
+    db.session.flush()
     if fresh:
+        move_stock([(product.id, item["stock"]) for product, item in zip(products, data["products"])],
+                   "transfer_in", ref="demo-opening-stock")
         incoming = data["incoming_transfer"]
         db.session.add(Transfer(id=incoming["id"], status="in_transit", shipped_at=utcnow() - timedelta(hours=3)))
         db.session.add_all(TransferLine(transfer_id=incoming["id"], sku=line["sku"], qty=line["qty"])
