@@ -10,12 +10,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.configure(app, config.CentralConfig, test_config)
 
     from central_sync import cli, database, home, i18n, protocol, ui
-    from central_sync.extensions import babel, csrf, db, login_manager, migrate
+    from central_sync.extensions import CentralSession, babel, csrf, db, login_manager, migrate
+    from central_sync.sync import changes
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     with app.app_context():
         database.configure(db.engine)
+    changes.listen(CentralSession)  # what the kiosks pull is noted at each commit
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "central_sync"))
     protocol.register_error_handlers(app)
     csrf.init_app(app)

@@ -4,9 +4,9 @@ from flask import Blueprint, current_app
 
 from central_sync.network.api import DeviceIn
 from central_sync.protocol import LoginBody, openapi_document
+from central_sync.protocol.sync import MAX_PULL_LIMIT, PULL_LIMIT, PushIn
 from central_sync.reports.services import GROUPS
 from central_sync.stock.api import AdjustmentIn, TransferIn
-from central_sync.sync.api import PushIn
 
 api = Blueprint("openapi", __name__)
 
@@ -28,6 +28,10 @@ QUERIES = {  # endpoint -> the query parameters it reads (all optional)
     "reports_api.sales": [_LOCATION, *_WINDOW,
                           {"name": "page", "description": "Pages count from 1",
                            "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+    "sync_api.pull": [
+        {"name": "cursor", "description": "The cursor of the last pull; none: everything", "schema": {"type": "string"}},
+        {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT, "default": PULL_LIMIT}},
+    ],
     "reports_api.sales_report": [
         {"name": "group_by", "schema": {"type": "string", "enum": list(GROUPS), "default": "product"}}, *_WINDOW],
 }

@@ -27,3 +27,29 @@ class SyncEvent(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     code: Mapped[str | None] = mapped_column(String(64))  # why it was rejected
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncChange(Base):
+    """The change log the kiosks pull: the last change of each (entity, key) seen by one scope (a location's
+    id, or 0: every location), numbered by `version`. A row is replaced, never added twice, so a log is as
+    long as the catalogue, and what is pulled is rendered from the current rows at pull time.
+
+    Versions come from the `changes` clock, whose row stays locked until the writing transaction commits:
+    versions become visible in their order, so a cursor (the last version pulled) never skips a late commit."""
+
+    __tablename__ = "sync_changes"
+
+    entity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)  # the row's id (a product's, a transfer's ...)
+    scope: Mapped[int] = mapped_column(primary_key=True)  # a location id, or 0: seen by every location
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class SyncClock(Base):
+    """Named counters of the sync: `changes` (the change log's last version) and `epoch` (this database's
+    random number, written into cursors so that a cursor from another database is refused)."""
+
+    __tablename__ = "sync_clock"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

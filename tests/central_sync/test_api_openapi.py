@@ -8,7 +8,7 @@ from central_sync.network.api import DeviceIn
 from central_sync.protocol import LoginBody
 from central_sync.reports.services import GROUPS
 from central_sync.stock.api import AdjustmentIn, TransferIn
-from central_sync.sync.api import PushIn
+from central_sync.protocol.sync import PushIn
 
 CONTRACT = [  # central's review and administration API of CONTRACT.md
     ("post", "/login"), ("get", "/locations"), ("get", "/stock"), ("get", "/sales"), ("get", "/reports/sales"),
@@ -106,4 +106,6 @@ def test_query_parameters_are_described(spec):
     assert all(p["required"] is False for op in operations(spec).values() for p in op["parameters"]
                if p["in"] == "query")
     described = {key for key, op in operations(spec).items() if any(p["in"] == "query" for p in op["parameters"])}
-    assert described == {("get", "/stock"), ("get", "/transfers"), ("get", "/sales"), ("get", "/reports/sales")}
+    assert set(queries("get", "/sync/pull")) == {"cursor", "limit"}
+    assert described == {("get", "/stock"), ("get", "/transfers"), ("get", "/sales"), ("get", "/reports/sales"),
+                         ("get", "/sync/pull")}

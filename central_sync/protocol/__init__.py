@@ -1,0 +1,27 @@
+"""What the kiosk and central say to each other and to API clients (CONTRACT.md), and the few helpers both
+apps' pages share. The only package the kiosk imports from central_sync; it imports nothing of either app.
+
+- errors: the JSON error envelope, the exceptions services raise, the one Flask handler;
+- bodies: JSON bodies parsed into pydantic models with the contract's 400 and 422 answers;
+- sync: the sync wire format (push envelope, pull answer) and its gzip bodies;
+- openapi: `GET /api/v1/openapi.json` of either app;
+- display, web: money, time and language on the pages; forms, login and form fields."""
+from central_sync.protocol.bodies import Body, LoginBody, parse_body
+from central_sync.protocol.display import (OCOP_GROUPS, PRODUCER_KINDS, local_time, parse_money, select_locale,
+                                           vnd)
+from central_sync.protocol.errors import (GENERIC_CODES, BadRequest, Conflict, DomainError, Forbidden,
+                                          InvalidCredentials, NotFound, TooManyAttempts, Unauthorized,
+                                          ValidationFailed, json_error, register_error_handlers, wants_json)
+from central_sync.protocol.openapi import openapi_document
+from central_sync.protocol.web import (MoneyField, NumberField, QtyField, answer_required, commit_or_flash,
+                                       flash_form_errors, init_login, log_in, new_session, page_login_required,
+                                       required, safe_next, same_site_referrer, validate_or_flash)
+
+__all__ = [
+    "GENERIC_CODES", "OCOP_GROUPS", "PRODUCER_KINDS", "BadRequest", "Body", "Conflict", "DomainError", "Forbidden",
+    "InvalidCredentials", "LoginBody", "MoneyField", "NotFound", "NumberField", "QtyField", "TooManyAttempts",
+    "Unauthorized", "ValidationFailed", "answer_required", "commit_or_flash", "flash_form_errors", "init_login",
+    "json_error", "local_time", "log_in", "new_session", "openapi_document", "page_login_required", "parse_body",
+    "parse_money", "register_error_handlers", "required", "safe_next", "same_site_referrer", "select_locale",
+    "validate_or_flash", "vnd", "wants_json",
+]
