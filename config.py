@@ -42,7 +42,10 @@ class KioskConfig(Config):
     KIOSK_CODE = "DEMO01"
     KIOSK_NAME = "Điểm bán OCOP Đắk Lắk"
     KIOSK_ADDRESS = "Chợ Buôn Ma Thuột, phường Buôn Ma Thuột, Đắk Lắk"
-    CENTRAL_URL: str | None = None
+    CENTRAL_URL: str | None = None  # when set, wins over the URL stored by `flask --app kiosk enroll`
+    SYNC_INTERVAL = 30.0  # seconds between sync cycles while all is well (failures back off up to 10 minutes)
+    SYNC_TIMEOUT = 30.0  # seconds for one request to central
+    SYNC_BATCH = 500  # events a push request carries (the contract's most)
     PRINTER_URL = "preview"
     PRINTER_PAPER_MM = 80
     PRINTER_MODE = "image"  # image (Vietnamese always right), tcvn3 (Epson text), ascii (tones stripped)
@@ -82,6 +85,8 @@ _COMMON = {
 }
 _KIOSK = {
     "CENTRAL_URL": str,
+    "SYNC_INTERVAL": float,
+    "SYNC_TIMEOUT": float,
     "PRINTER_URL": str,
     "PRINTER_PAPER_MM": int,
     "PRINTER_MODE": str,

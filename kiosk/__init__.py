@@ -18,6 +18,22 @@ def check_settings(settings) -> None:
         raise config.ConfigError(f"VietQR settings: {error}") from None
 
 
+def _use_enrolled_location(app: Flask) -> None:
+    """An enrolled kiosk is the location central says it is (its code numbers the receipts)."""
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.extensions import db
+    from kiosk.sync import pull, state
+
+    with app.app_context():
+        try:
+            pull.use_location(app.config, state.get(state.LOCATION))
+        except OperationalError:  # no database yet: `db upgrade` or `seed-demo` makes it
+            pass
+        finally:
+            db.session.rollback()
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
@@ -43,8 +59,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
     for domain in (auth, catalog, shifts, sales, stock, printing, audit):
         app.register_blueprint(domain.views)
+    from kiosk.sync import api as sync_api
+    app.register_blueprint(sync_api.bp, url_prefix="/api/v1")
+    csrf.exempt(sync_api.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")
+    _use_enrolled_location(app)
 
     cli.register(app)
     return app

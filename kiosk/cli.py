@@ -1,4 +1,6 @@
-"""The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`."""
+"""The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`, `enroll`, `sync`."""
+import time
+
 import click
 from flask import current_app, g
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
@@ -9,6 +11,8 @@ from kiosk.errors import DomainError
 from kiosk.extensions import db, init_migrations
 from kiosk.models import ROLES
 from kiosk.printing import worker
+from kiosk.sync import runner, state
+from kiosk.sync.client import CentralError
 
 users = AppGroup("users", help="Kiosk users (vendors and managers).")
 
@@ -80,11 +84,72 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = current_app._get_current_object()
     printer = worker.start(app)
-    click.echo(f"Kiosk POS on http://{host}:{port}/ (printer: {app.config['PRINTER_URL']})")
+    syncing = runner.start(app)
+    click.echo(f"Kiosk POS on http://{host}:{port}/ (printer: {app.config['PRINTER_URL']}; "
+               f"central: {state.central_url() or 'not enrolled'})")
+    db.session.remove()
     try:
         waitress_serve(app, host=host, port=port, threads=threads)
     finally:
+        syncing.stop()
         printer.stop()
+
+
+@click.command("enroll")
+@click.argument("central_url")
+@click.argument("token")
+@with_appcontext
+def enroll(central_url: str, token: str) -> None:
+    """Enrol this kiosk with central (its device token, from `flask --app central_sync devices create`), then
+    sync: push what was sold, pull the catalogue, prices and transfers."""
+    ensure_database()
+    if not central_url.startswith(("http://", "https://")):
+        raise click.BadParameter("CENTRAL_URL starts with http:// or https://", param_hint="CENTRAL_URL")
+    state.enrol(central_url.rstrip("/"), token.strip())
+    db.session.commit()
+    click.echo(f"Enrolled with {central_url}.")
+    _sync_with_progress()
+    location = state.get(state.LOCATION) or {}
+    click.echo(f"This kiosk is {location.get('code', '?')} ({location.get('name', '?')}).")
+
+
+def _sync_with_progress() -> dict:
+    """One cycle, with a progress bar over the events waiting; a refusal or an absent central is the error."""
+    pending = state.pending_events()
+    db.session.rollback()
+    try:
+        if pending:
+            with click.progressbar(length=pending, label=f"Pushing {pending} events", show_pos=True) as bar:
+                result = runner.sync_once(progress=bar.update)
+        else:
+            result = runner.sync_once()
+    except (CentralError, runner.NotEnrolled) as error:
+        raise click.ClickException(f"Sync failed, nothing is lost (it is tried again later): {error}") from None
+    click.echo(f"Pushed {result['pushed']} events, pulled {result['pulled']} changes; "
+               f"{result['pending_events']} events waiting.")
+    return result
+
+
+@click.command("sync")
+@click.option("--watch", is_flag=True, help="Keep syncing every SYNC_INTERVAL seconds, backing off while "
+                                            "central cannot be reached (Ctrl+C stops).")
+@with_appcontext
+def sync(watch: bool) -> None:
+    """Push what the kiosk has sold, then pull from central; with a progress bar for a large backlog."""
+    if not watch:
+        _sync_with_progress()
+        return
+    app, failures = current_app._get_current_object(), 0
+    while True:
+        try:
+            _sync_with_progress()
+            failures, wait = 0, app.config["SYNC_INTERVAL"]
+        except click.ClickException as error:
+            failures += 1
+            wait = runner.backoff(failures)
+            click.echo(f"{error.message} Next try in {wait:.0f} s.", err=True)
+        db.session.remove()
+        time.sleep(wait)
 
 
 def register(app) -> None:
@@ -92,3 +157,5 @@ def register(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(serve)
+    app.cli.add_command(enroll)
+    app.cli.add_command(sync)

@@ -39,6 +39,7 @@ class Transfer(Base):
     __tablename__ = "transfers"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_location: Mapped[str | None] = mapped_column(String(16))  # the code of where it was shipped from
     status: Mapped[str] = mapped_column(String(16), default="in_transit")
     shipped_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]

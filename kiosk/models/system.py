@@ -40,3 +40,23 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Setting(Base):
+    """What the kiosk keeps about its sync: central's URL and this device's token (the kiosk must present it),
+    the pull cursor, the last push, pull and error, the location central says this kiosk is."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[dict | list | str | int | None] = mapped_column(JSON)
+
+
+class ScheduledPrice(Base):
+    """A price central has set to start later (pulled ahead, so it takes effect offline too)."""
+
+    __tablename__ = "scheduled_prices"
+
+    sku: Mapped[str] = mapped_column(String(32), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(primary_key=True)
+    price_vnd: Mapped[int]

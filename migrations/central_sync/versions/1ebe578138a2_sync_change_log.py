@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 # (entity, the SQL of its rows' keys and scopes), as central_sync.sync.changes notes them
 EXISTING = [
-    ("location", "SELECT CAST(id AS VARCHAR(36)), id FROM locations ORDER BY id"),
-    ("producer", "SELECT CAST(id AS VARCHAR(36)), 0 FROM producers ORDER BY id"),
-    ("product", "SELECT CAST(id AS VARCHAR(36)), 0 FROM products ORDER BY id"),
-    ("price", "SELECT DISTINCT CAST(product_id AS VARCHAR(36)), coalesce(location_id, 0) FROM prices "
-              "ORDER BY 1, 2"),
-    ("transfer", "SELECT id, to_location_id FROM transfers ORDER BY shipped_at, id"),
+    ("location", "SELECT CAST(id AS VARCHAR(36)) AS key, id AS scope FROM locations ORDER BY scope"),
+    ("producer", "SELECT CAST(id AS VARCHAR(36)) AS key, 0 AS scope FROM producers ORDER BY id"),
+    ("product", "SELECT CAST(id AS VARCHAR(36)) AS key, 0 AS scope FROM products ORDER BY id"),
+    ("price", "SELECT DISTINCT CAST(product_id AS VARCHAR(36)) AS key, coalesce(location_id, 0) AS scope "
+              "FROM prices ORDER BY key, scope"),
+    ("transfer", "SELECT id AS key, to_location_id AS scope FROM transfers ORDER BY shipped_at, id"),
 ]
 
 

@@ -1,0 +1,76 @@
+"""Talking to central over HTTP (stdlib only: the kiosk's memory is small). Pushes go gzip-compressed.
+
+A `transport` does one request: ``transport(method, url, headers, body, timeout) -> (status, body)``; it
+raises OSError when central cannot be reached. Tests give one that calls central in-process."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from central_sync.protocol.sync import PROTOCOL, gzipped
+
+
+class CentralError(Exception):
+    """Central did not take the request."""
+
+
+class Unreachable(CentralError):
+    """No answer, a timeout, a 5xx or a 429: try again later; nothing is lost."""
+
+
+class Refused(CentralError):
+    """A 4xx answer (other than 429): central will not take this as it is; retrying the same will not help
+    unless something changes (a seq gap is resent from where central says)."""
+
+    def __init__(self, status: int, code: str, message: str, error: dict):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.error = status, code, error
+
+
+def urllib_transport(method: str, url: str, headers: dict, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+    import urllib.error  # here: the HTTP client's modules load when the kiosk first syncs
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        raise OSError(str(getattr(error, "reason", error))) from error
+
+
+class Central:
+    def __init__(self, url: str, token: str, transport=urllib_transport, timeout: float = 30.0):
+        self.url, self.token, self.transport, self.timeout = url.rstrip("/"), token, transport, timeout
+        self.bytes_sent = self.bytes_received = 0
+
+    def push(self, events: list[dict]) -> dict:
+        body = json.dumps({"protocol": PROTOCOL, "events": events}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+        return self._call("POST", "/api/v1/sync/push", gzipped(body),
+                          {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    def pull(self, cursor: str | None, limit: int) -> dict:
+        query = urlencode({"limit": limit, **({"cursor": cursor} if cursor else {})})
+        return self._call("GET", f"/api/v1/sync/pull?{query}", None, {})
+
+    def _call(self, method: str, path: str, body: bytes | None, headers: dict) -> dict:
+        headers = {**headers, "Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        try:
+            status, raw = self.transport(method, self.url + path, headers, body, self.timeout)
+        except OSError as error:
+            raise Unreachable(f"central cannot be reached: {error}") from error
+        self.bytes_sent += len(body or b"")
+        self.bytes_received += len(raw)
+        try:
+            answer = json.loads(raw) if raw else {}
+        except ValueError:
+            answer = None
+        if status >= 500 or status == 429 or not isinstance(answer, dict):
+            raise Unreachable(f"central answered {status}; trying again later")
+        if status >= 400:
+            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+            raise Refused(status, str(error.get("code", "error")), str(error.get("message", "")), error)
+        return answer

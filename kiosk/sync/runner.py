@@ -1,0 +1,172 @@
+"""The sync cycle (push, then pull) and the thread that runs it every SYNC_INTERVAL seconds while the kiosk
+runs, backing off (full jitter, up to 10 minutes) while central cannot be reached.
+
+This is where the sync commits: after each batch central has answered, so a crash loses no more than the
+batch in flight (which central then answers as duplicates). No transaction is open while a request to central
+is on its way: the till never waits for the network."""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Callable
+
+from flask import Flask, current_app
+
+from kiosk.errors import Conflict
+from kiosk.extensions import db
+from kiosk.sync import pull, push, state
+from kiosk.sync.client import Central, CentralError, Refused, urllib_transport
+
+log = logging.getLogger(__name__)
+BACKOFF_BASE, BACKOFF_CAP = 2.0, 600.0  # seconds
+MAX_RESENDS = 3  # seq gaps answered by resending, in one cycle
+
+
+class NotEnrolled(Conflict):
+    code = "not_enrolled"
+
+
+def backoff(failures: int, rng: random.Random = random) -> float:
+    """Full jitter: a random wait up to the exponential bound, capped (AWS architecture blog's "full jitter")."""
+    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(failures, 30)))
+
+
+def central() -> Central:
+    """A client for the central this kiosk is enrolled with."""
+    url, token = state.central_url(), state.get(state.TOKEN)
+    db.session.rollback()  # no transaction stays open while central is asked
+    if not url or not token:
+        raise NotEnrolled("This kiosk is not enrolled: run `flask --app kiosk enroll CENTRAL_URL TOKEN`.")
+    return Central(url, token, current_app.config.get("SYNC_TRANSPORT") or urllib_transport,
+                   current_app.config["SYNC_TIMEOUT"])
+
+
+def push_all(client: Central, progress: Callable[[int], None] | None = None) -> int:
+    """Push every pending event, a batch at a time; returns how many central acknowledged."""
+    pushed, resends, batch_size = 0, 0, min(current_app.config["SYNC_BATCH"], 500)
+    while True:
+        events = push.next_batch(batch_size)
+        db.session.rollback()
+        if not events:
+            return pushed
+        try:
+            answer = client.push(events)
+        except Refused as refusal:
+            if refusal.code == "seq_gap" and resends < MAX_RESENDS and _resend(refusal, events[0]["seq"]):
+                resends += 1
+                continue
+            if refusal.status == 413 and batch_size > 1:
+                batch_size //= 2
+                continue
+            raise
+        acked = push.record_answer(answer)
+        state.mark(state.LAST_PUSH)
+        db.session.commit()
+        pushed += acked
+        if progress:
+            progress(acked)
+        if acked == 0:  # central acknowledged nothing of a non-empty batch: do not loop
+            raise Refused(200, "nothing_acknowledged", "central acknowledged none of the events", {})
+
+
+def _resend(refusal: Refused, first_sent: int) -> bool:
+    expected = refusal.error.get("expected_seq")
+    if not isinstance(expected, int) or expected >= first_sent or not push.resend_from(expected):
+        return False
+    db.session.commit()
+    log.warning("central expects seq %s (it lost events it had acknowledged): sending again from there", expected)
+    return True
+
+
+def pull_all(client: Central, limit: int = 500) -> int:
+    """Pull and apply pages of changes until central has no more; returns how many changes were applied."""
+    pulled, reset = 0, False
+    while True:
+        cursor = state.get(state.CURSOR)
+        db.session.rollback()
+        try:
+            answer = client.pull(cursor, limit)
+        except Refused as refusal:
+            if refusal.code == "reset_required" and not reset:
+                state.put(state.CURSOR, None)
+                db.session.commit()
+                reset = True
+                continue
+            raise
+        pulled += pull.apply(answer["changes"])
+        state.put(state.CURSOR, answer["cursor"])
+        state.mark(state.LAST_PULL)
+        db.session.commit()
+        if not answer.get("has_more"):
+            return pulled
+
+
+def sync_once(progress: Callable[[int], None] | None = None) -> dict:
+    """One cycle: due prices, push, then pull. Central's refusal or absence is recorded and raised."""
+    lock = current_app.extensions.setdefault("sync_lock", threading.Lock())
+    with lock:
+        if pull.apply_due_prices():
+            db.session.commit()
+        client = central()
+        try:
+            pushed = push_all(client, progress)
+            pulled = pull_all(client)
+        except CentralError as error:
+            db.session.rollback()
+            state.record_error(str(error))
+            db.session.commit()
+            raise
+        state.record_error(None)
+        pending = state.pending_events()
+        db.session.commit()
+        return {"pushed": pushed, "pulled": pulled, "pending_events": pending}
+
+
+class SyncWorker(threading.Thread):
+    """Runs a sync cycle every SYNC_INTERVAL seconds; `wake` runs one now (the "sync now" button)."""
+
+    def __init__(self, app: Flask, rng: random.Random | None = None):
+        super().__init__(name="sync-worker", daemon=True)
+        self.app, self.rng = app, rng or random.Random()
+        self.wake, self.stopping = threading.Event(), threading.Event()
+        self.failures = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.wait(self.run_once())
+            self.wake.clear()
+
+    def run_once(self) -> float:
+        """One cycle; the seconds to wait before the next."""
+        with self.app.app_context():
+            try:
+                if not state.enrolled():
+                    db.session.rollback()
+                    return self.app.config["SYNC_INTERVAL"]
+                sync_once()
+            except (CentralError, NotEnrolled) as error:
+                self.failures += 1
+                log.warning("sync failed (%s in a row): %s", self.failures, error)
+                return backoff(self.failures, self.rng)
+            except Exception:  # a bug must not stop the sync for good
+                log.exception("sync cycle failed")
+                db.session.rollback()
+                self.failures += 1
+                return backoff(self.failures, self.rng)
+            finally:
+                db.session.remove()
+        self.failures = 0
+        return self.app.config["SYNC_INTERVAL"]
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.join(timeout)
+
+
+def start(app: Flask) -> SyncWorker:
+    worker = SyncWorker(app)
+    app.extensions["sync_worker"] = worker
+    worker.start()
+    return worker

@@ -1,0 +1,43 @@
+"""A kiosk and central in one process: what is sold goes up once, the catalogue and transfers come down."""
+from tests.sync.harness import central_sales, central_stock, same_stock
+
+
+def ship(admin, to="K01", **lines):
+    response = admin.post("/transfers", json={"from_location": "KHO", "to_location": to,
+                                              "lines": [{"sku": sku, "qty": qty} for sku, qty in lines.items()]})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_enrolment_pulls_the_catalogue_at_this_locations_prices(kiosk):
+    products = {p["sku"]: p for p in kiosk.vendor.get("/products").get_json()["products"]}
+    assert {sku: p["price_vnd"] for sku, p in products.items()} == {"CF-500": 145_000, "CF-250": 80_000,
+                                                                   "MO-250": 98_000}
+    assert products["CF-500"]["producer"] == "HTX Cà phê Ea Kiết"
+    status = kiosk.vendor.get("/sync/status").get_json()
+    assert status["enrolled"] is True and status["pending_events"] == 0 and status["last_error"] is None
+    assert status["last_pull_at"] and status["location"] == "K01"
+
+
+def test_a_shipped_transfer_is_received_sold_and_reported_once(app, admin, kiosk):
+    transfer_id = ship(admin, **{"CF-500": 10, "MO-250": 4})
+    assert kiosk.vendor.post("/sync").status_code == 200
+    transfers = kiosk.vendor.get("/transfers").get_json()["transfers"]
+    assert [(t["id"], t["status"]) for t in transfers] == [(transfer_id, "in_transit")]
+    received = kiosk.vendor.post(f"/transfers/{transfer_id}/receive",
+                                 json={"lines": [{"sku": "CF-500", "received_qty": 10},
+                                                 {"sku": "MO-250", "received_qty": 3}]})
+    assert received.status_code == 200, received.get_json()
+    assert kiosk.vendor.post("/shifts", json={"opening_cash_vnd": 0}).status_code == 201
+    sale = kiosk.vendor.post("/sales", json={"lines": [{"sku": "CF-500", "qty": 2}],
+                                             "payments": [{"method": "cash", "amount_vnd": 290_000}]})
+    assert sale.status_code == 201, sale.get_json()
+    answer = kiosk.vendor.post("/sync").get_json()
+    assert answer == {"pushed": 2, "pulled": 1, "pending_events": 0}  # the receipt and the sale; the transfer back
+    assert central_sales(app, "K01") == [sale.get_json()["id"]]
+    assert central_stock(app, "K01") == {"CF-500": 8, "MO-250": 3}
+    assert same_stock(kiosk, app)
+    alerts = {(a["kind"], a["sku"]) for a in admin.get("/alerts").get_json()["alerts"]}
+    assert ("transfer_discrepancy", "MO-250") in alerts
+    assert kiosk.vendor.post("/sync").get_json() == {"pushed": 0, "pulled": 0, "pending_events": 0}
+    assert central_sales(app) == [sale.get_json()["id"]]
