@@ -61,7 +61,7 @@ class Central:
         try:
             status, raw = self.transport(method, self.url + path, headers, body, self.timeout)
         except OSError as error:
-            raise Unreachable(f"central cannot be reached: {error}") from error
+            raise Unreachable(f"central at {self.url} cannot be reached: {error}") from error
         self.bytes_sent += len(body or b"")
         self.bytes_received += len(raw)
         try:

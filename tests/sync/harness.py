@@ -3,10 +3,13 @@ HTTP on loopback. A kiosk is its own app on its own SQLite file, with a vendor a
 from __future__ import annotations
 
 import shutil
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.serving import make_server
 from sqlalchemy import func, select
 
 from central_sync.extensions import db as central_db
@@ -39,6 +42,19 @@ def in_process(central: Flask, *, fail: callable | None = None):
         return response.status_code, response.get_data()
 
     return transport
+
+
+@contextmanager
+def serving(app: Flask, port: int = 0):
+    """Serve ``app`` over real HTTP on 127.0.0.1 (a free port unless given) in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"serve-{app.name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 @dataclass

@@ -41,3 +41,15 @@ def test_a_shipped_transfer_is_received_sold_and_reported_once(app, admin, kiosk
     assert ("transfer_discrepancy", "MO-250") in alerts
     assert kiosk.vendor.post("/sync").get_json() == {"pushed": 0, "pulled": 0, "pending_events": 0}
     assert central_sales(app) == [sale.get_json()["id"]]
+
+
+def test_over_http_on_loopback(app, admin, make_kiosk):
+    from kiosk.sync.client import urllib_transport
+    from tests.sync.harness import serving
+
+    with serving(app) as url:
+        kiosk = make_kiosk("K02", transport=urllib_transport, CENTRAL_URL=url)
+        ship(admin, to="K02", **{"CF-250": 5})
+        assert kiosk.vendor.post("/sync").get_json()["pulled"] == 1
+    assert kiosk.vendor.post("/sync").status_code == 503
+    assert "127.0.0.1" in kiosk.vendor.get("/sync/status").get_json()["last_error"]
