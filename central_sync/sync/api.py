@@ -1,16 +1,17 @@
 """The sync API of the devices, authenticated by a device token (CONTRACT.md "Sync"):
 POST /api/v1/sync/push (events up) and GET /api/v1/sync/pull (the catalogue and transfers down)."""
-from flask import Blueprint, g, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from central_sync.auth.guards import device_required
 from central_sync.extensions import db
 from central_sync.protocol import ValidationFailed, parse_body
-from central_sync.protocol.sync import MAX_EVENTS, MAX_PULL_LIMIT, PULL_LIMIT, PushIn, gunzipped
+from central_sync.protocol.sync import MAX_EVENTS, MAX_PULL_LIMIT, PULL_LIMIT, PushIn, gunzipped, gzipped
 from central_sync.sync import pull as pulling
 from central_sync.sync import services
 
 bp = Blueprint("sync_api", __name__)
+GZIP_FROM = 1024  # bytes: a pull's answer longer than this goes gzipped to a client that accepts it
 
 
 @bp.post("/sync/push")
@@ -30,6 +31,10 @@ def pull():
     limit = request.args.get("limit", str(PULL_LIMIT))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_PULL_LIMIT:
         raise ValidationFailed(f"limit is a whole number from 1 to {MAX_PULL_LIMIT}.", field="limit")
-    answer = pulling.pull(g.device, request.args.get("cursor") or None, int(limit))
+    answer = jsonify(pulling.pull(g.device, request.args.get("cursor") or None, int(limit)))
     db.session.commit()
+    answer.vary.add("Accept-Encoding")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and answer.content_length > GZIP_FROM:
+        answer.set_data(gzipped(answer.get_data()))
+        answer.headers["Content-Encoding"] = "gzip"
     return answer

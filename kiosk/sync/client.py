@@ -4,10 +4,14 @@ A `transport` does one request: ``transport(method, url, headers, body, timeout)
 raises OSError when central cannot be reached. Tests give one that calls central in-process."""
 from __future__ import annotations
 
+import gzip
 import json
 from urllib.parse import urlencode
 
 from central_sync.protocol.sync import PROTOCOL, gzipped
+
+
+GZIP_MAGIC = b"\x1f\x8b"  # a gzipped answer (JSON never starts so)
 
 
 class CentralError(Exception):
@@ -57,7 +61,8 @@ class Central:
         return self._call("GET", f"/api/v1/sync/pull?{query}", None, {})
 
     def _call(self, method: str, path: str, body: bytes | None, headers: dict) -> dict:
-        headers = {**headers, "Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        headers = {**headers, "Authorization": f"Bearer {self.token}", "Accept": "application/json",
+                   "Accept-Encoding": "gzip"}
         try:
             status, raw = self.transport(method, self.url + path, headers, body, self.timeout)
         except OSError as error:
@@ -65,8 +70,8 @@ class Central:
         self.bytes_sent += len(body or b"")
         self.bytes_received += len(raw)
         try:
-            answer = json.loads(raw) if raw else {}
-        except ValueError:
+            answer = json.loads(gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw) if raw else {}
+        except (ValueError, OSError, EOFError):
             answer = None
         if status >= 500 or status == 429 or not isinstance(answer, dict):
             raise Unreachable(f"central answered {status}; trying again later")

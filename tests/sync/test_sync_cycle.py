@@ -53,3 +53,17 @@ def test_over_http_on_loopback(app, admin, make_kiosk):
         assert kiosk.vendor.post("/sync").get_json()["pulled"] == 1
     assert kiosk.vendor.post("/sync").status_code == 503
     assert "127.0.0.1" in kiosk.vendor.get("/sync/status").get_json()["last_error"]
+
+
+def test_a_large_pull_travels_gzipped_to_a_kiosk_that_accepts_it(client, admin, kiosk):
+    from kiosk.sync import state
+
+    with kiosk.app.app_context():
+        token = state.get(state.TOKEN)
+    plain = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}"})
+    zipped = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
+    assert plain.headers.get("Content-Encoding") is None and zipped.headers["Content-Encoding"] == "gzip"
+    assert len(zipped.get_data()) < len(plain.get_data()) / 2
+    import gzip
+    import json
+    assert json.loads(gzip.decompress(zipped.get_data()))["changes"] == plain.get_json()["changes"]
