@@ -1,5 +1,10 @@
 """A kiosk and central in one process: what is sold goes up once, the catalogue and transfers come down."""
-from tests.sync.harness import central_sales, central_stock, same_stock
+import gzip
+import json
+
+from kiosk.sync import state
+from kiosk.sync.client import urllib_transport
+from tests.sync.harness import central_sales, central_stock, same_stock, serving
 
 
 def ship(admin, to="K01", **lines):
@@ -44,9 +49,6 @@ def test_a_shipped_transfer_is_received_sold_and_reported_once(app, admin, kiosk
 
 
 def test_over_http_on_loopback(app, admin, make_kiosk):
-    from kiosk.sync.client import urllib_transport
-    from tests.sync.harness import serving
-
     with serving(app) as url:
         kiosk = make_kiosk("K02", transport=urllib_transport, CENTRAL_URL=url)
         ship(admin, to="K02", **{"CF-250": 5})
@@ -56,14 +58,10 @@ def test_over_http_on_loopback(app, admin, make_kiosk):
 
 
 def test_a_large_pull_travels_gzipped_to_a_kiosk_that_accepts_it(client, admin, kiosk):
-    from kiosk.sync import state
-
     with kiosk.app.app_context():
         token = state.get(state.TOKEN)
     plain = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}"})
     zipped = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
     assert plain.headers.get("Content-Encoding") is None and zipped.headers["Content-Encoding"] == "gzip"
     assert len(zipped.get_data()) < len(plain.get_data()) / 2
-    import gzip
-    import json
     assert json.loads(gzip.decompress(zipped.get_data()))["changes"] == plain.get_json()["changes"]
