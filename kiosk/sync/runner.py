@@ -56,8 +56,8 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
             if refusal.code == "seq_gap" and resends < MAX_RESENDS and _resend(refusal, events[0]["seq"]):
                 resends += 1
                 continue
-            if refusal.status == 413 and batch_size > 1:
-                batch_size //= 2
+            if refusal.status == 413 and len(events) > 1:
+                batch_size = len(events) // 2
                 continue
             raise
         acked = push.record_answer(answer)
@@ -145,6 +145,10 @@ class SyncWorker(threading.Thread):
                     db.session.rollback()
                     return self.app.config["SYNC_INTERVAL"]
                 sync_once()
+            except Refused as refusal:  # surfaced (status, badge); retried seldom, not blindly
+                self.failures += 1
+                log.warning("central refused the sync: %s", refusal)
+                return BACKOFF_CAP
             except (CentralError, NotEnrolled) as error:
                 self.failures += 1
                 log.warning("sync failed (%s in a row): %s", self.failures, error)
