@@ -2,6 +2,11 @@
 import gzip
 import json
 
+from sqlalchemy import select
+
+from central_sync.catalog.services import get_product, set_price
+from central_sync.extensions import db
+from central_sync.models import SaleLine
 from kiosk.sync import state
 from kiosk.sync.client import urllib_transport
 from tests.sync.harness import central_sales, central_stock, same_stock, serving
@@ -65,3 +70,25 @@ def test_a_large_pull_travels_gzipped_to_a_kiosk_that_accepts_it(client, admin, 
     assert plain.headers.get("Content-Encoding") is None and zipped.headers["Content-Encoding"] == "gzip"
     assert len(zipped.get_data()) < len(plain.get_data()) / 2
     assert json.loads(gzip.decompress(zipped.get_data()))["changes"] == plain.get_json()["changes"]
+
+
+def test_two_kiosks_overselling_and_an_old_price_are_kept_and_reported(app, admin, make_kiosk):
+    k01, k02 = make_kiosk("K01"), make_kiosk("K02")
+    for kiosk in (k01, k02):
+        assert kiosk.vendor.post("/shifts", json={"opening_cash_vnd": 0}).status_code == 201
+    sales = [kiosk.vendor.post("/sales", json={"lines": [{"sku": "MO-250", "qty": 3}],
+                                               "payments": [{"method": "cash", "amount_vnd": 294_000}]})
+             for kiosk in (k01, k02)]
+    assert [s.status_code for s in sales] == [201, 201]
+    with app.app_context():  # central raises the price while the kiosks still sell at the old one
+        set_price(get_product("MO-250"), 99_000)
+        db.session.commit()
+    for kiosk in (k01, k02):
+        assert kiosk.vendor.post("/sync").get_json()["pending_events"] == 0
+    assert sorted(central_sales(app)) == sorted(s.get_json()["id"] for s in sales)
+    assert central_stock(app, "K01") == {"MO-250": -3} and central_stock(app, "K02") == {"MO-250": -3}
+    kinds = {(a["kind"], a["location"]) for a in admin.get("/alerts").get_json()["alerts"]}
+    assert {("oversell", "K01"), ("oversell", "K02"), ("outdated_price", "K01"), ("outdated_price", "K02")} <= kinds
+    with app.app_context():
+        assert sorted(db.session.scalars(select(SaleLine.unit_price_vnd))) == [98_000, 98_000]  # as sold
+    assert {p["sku"]: p["price_vnd"] for p in k02.vendor.get("/products").get_json()["products"]}["MO-250"] == 99_000
