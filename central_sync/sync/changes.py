@@ -51,6 +51,8 @@ def _after_flush(session: Session, _context) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint's release: the clock waits for the real commit, so that
+        return                           # its lock is the last one taken and is held for a moment only
     session.flush()
     notes = session.info.pop(NOTES, None)
     if not notes:
