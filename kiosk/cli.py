@@ -1,4 +1,5 @@
 """The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`, `enroll`, `sync`."""
+import sys
 import time
 
 import click
@@ -118,9 +119,17 @@ def _sync_with_progress() -> dict:
     pending = state.pending_events()
     db.session.rollback()
     try:
-        if pending:
+        if pending and sys.stdout.isatty():
             with click.progressbar(length=pending, label=f"Pushing {pending} events", show_pos=True) as bar:
                 result = runner.sync_once(progress=bar.update)
+        elif pending:  # a log (a service, a pipe): a line a batch
+            done = [0]
+
+            def progress(count: int) -> None:
+                done[0] += count
+                click.echo(f"Pushed {done[0]}/{pending} events")
+
+            result = runner.sync_once(progress=progress)
         else:
             result = runner.sync_once()
     except (CentralError, runner.NotEnrolled) as error:
