@@ -1,5 +1,5 @@
 """Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
-and `revoke`, `seed-demo`."""
+and `revoke`, `seed-demo`, `demo-kiosk`."""
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -71,6 +71,29 @@ def seed_demo() -> None:
         click.echo(f"  {username} / {password} ({role})")
 
 
+@click.command("demo-kiosk")
+@click.argument("location_code")
+@click.option("--new-kiosk", is_flag=True,
+              help="The kiosk's database is new (its events start again at seq 1): a device that has taken events "
+                   "is replaced by a new one instead of getting a new token.")
+@with_appcontext
+def demo_kiosk(location_code: str, new_kiosk: bool) -> None:
+    """For `make run`: give LOCATION_CODE's kiosk a device token and ship it the demo goods (once).
+
+    Prints only the token on stdout (what it did goes to stderr), for `flask --app kiosk enroll URL TOKEN`.
+    Again and again: the same device gets a new token (its seq goes on), and nothing more is shipped."""
+    device, token, shipped = run_and_commit(lambda: demo.demo_kiosk(location_code, new_kiosk=new_kiosk))
+    if device.rotated_at is None:
+        click.echo(f"Device {device.id} made for {location_code}.", err=True)
+    else:
+        click.echo(f"Device {device.id} of {location_code} has a new token; its events go on after seq "
+                   f"{device.last_seq}.", err=True)
+    if shipped is not None:
+        click.echo(f"Shipped {len(demo.KIOSK_SHIPMENT)} products, {demo.KIOSK_SHIPMENT_QTY} of each, to "
+                   f"{location_code} (transfer {shipped.id}).", err=True)
+    click.echo(token)
+
+
 def register(app) -> None:
-    for command in (users, devices, seed_demo):
+    for command in (users, devices, seed_demo, demo_kiosk):
         app.cli.add_command(command)

@@ -65,14 +65,41 @@ def create_user(name: str, role: str, password: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
-    """Load the demo catalogue, stock, an incoming transfer and demo users (for `make run`)."""
+@click.option("--enrolled", is_flag=True,
+              help="For a kiosk enrolled with central (`make run`): the catalogue is central's, so only the demo "
+                   "users, then every transfer central shipped here received in full, then a sync.")
+@with_appcontext
+def seed_demo(enrolled: bool) -> None:
+    """Load the demo catalogue, stock, an incoming transfer and demo users (a kiosk without central); with
+    --enrolled, the demo users and central's shipments received (a kiosk enrolled with central)."""
     ensure_database()
+    if enrolled != state.enrolled():
+        db.session.rollback()
+        raise click.ClickException(
+            "This kiosk is not enrolled: run `flask --app kiosk enroll CENTRAL_URL TOKEN` first." if enrolled else
+            "This kiosk is enrolled with central, whose catalogue it has: use `seed-demo --enrolled`.")
+    if enrolled:
+        _seed_enrolled_demo()
+        return
     logins = demo.load()
     db.session.commit()
     click.echo("Demo data loaded. Logins:")
     for username, password, role in logins:
         click.echo(f"  {username} / {password} ({role})")
+
+
+def _seed_enrolled_demo() -> None:
+    logins, received = demo.load_enrolled()
+    db.session.commit()
+    click.echo("Demo users ready. Logins:")
+    for username, password, role in logins:
+        click.echo(f"  {username} / {password} ({role})")
+    for transfer in received:
+        click.echo(f"Received transfer {transfer.id} from {transfer.from_location} in full.")
+    try:
+        _sync_with_progress()  # central sees the receipts now
+    except click.ClickException as error:
+        click.echo(f"{error.message} The kiosk syncs again while it runs.", err=True)
 
 
 @click.command("serve")
