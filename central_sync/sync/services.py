@@ -40,6 +40,9 @@ def push(device: Device, events: list) -> dict:
     known = {e.id: e for e in db.session.scalars(select(SyncEvent).where(SyncEvent.id.in_({e.id for e in events})))}
     prices: dict = {}
     results = []
+    # The device's row is written once, at the end: set after each event, it would be flushed (one more
+    # UPDATE) as the next event's savepoint begins. Any error below rolls the whole request back anyway.
+    last_seq = device.last_seq
     for event in events:
         digest = fingerprint(event)
         seen = known.get(event.id)
@@ -50,17 +53,18 @@ def push(device: Device, events: list) -> dict:
             if seen.seq != event.seq:
                 raise _seq_conflict(event)
             results.append({"seq": event.seq, "id": event.id, "status": "duplicate", "code": None})
-        elif event.seq <= device.last_seq:
+        elif event.seq <= last_seq:
             raise _seq_conflict(event)
-        elif event.seq > device.last_seq + 1:
-            raise Conflict(f"Event seq {event.seq} skips events; send from seq {device.last_seq + 1}.",
-                           code="seq_gap", expected_seq=device.last_seq + 1)
+        elif event.seq > last_seq + 1:
+            raise Conflict(f"Event seq {event.seq} skips events; send from seq {last_seq + 1}.",
+                           code="seq_gap", expected_seq=last_seq + 1)
         else:
             known[event.id] = stored = _apply(device, event, digest, prices)
-            device.last_seq = event.seq
+            last_seq = event.seq
             results.append({"seq": event.seq, "id": event.id, "status": stored.status, "code": stored.code})
+    device.last_seq = last_seq
     device.last_sync_at = utcnow()
-    return {"acked_seq": device.last_seq, "results": results}
+    return {"acked_seq": last_seq, "results": results}
 
 
 def _seq_conflict(event) -> Conflict:
