@@ -10,11 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import insert, select
 
 from central_sync.catalog import products_by_sku
-from central_sync.catalog.services import price_of
 from central_sync.extensions import db
 from central_sync.models import Alert, Device, Payment, Refund, RefundLine, Sale, SaleLine, StockBalance
 from central_sync.protocol import DomainError
 from central_sync.stock.services import adjust, move_stock, receive_transfer
+from central_sync.sync.pull import location_prices
 
 
 
@@ -125,12 +125,14 @@ def apply_sale(device: Device, payload: dict, prices: dict) -> None:
     if sale.payments:
         db.session.execute(insert(Payment), [{"sale_id": sale.id, "method": p.method, "amount_vnd": p.amount_vnd}
                                              for p in sale.payments])
+    unpriced = [product.id for product in products.values() if product.id not in prices]
+    if unpriced:  # one query for the request's new products, not two a product (price_of's)
+        in_force = location_prices(unpriced, device.location_id)
+        prices.update({product_id: in_force.get(product_id, (None, []))[0] for product_id in unpriced})
     sold = Counter()
     for line in sale.lines:
         sold[products[line.sku].id] -= line.qty
         product = products[line.sku]
-        if product.id not in prices:
-            prices[product.id] = price_of(product, device.location)
         if prices[product.id] is not None and prices[product.id] != line.unit_price_vnd:
             db.session.add(Alert(kind="outdated_price", location_id=device.location_id, sku=line.sku, ref=sale.id,
                                  message=f"{line.sku} sold at {line.unit_price_vnd}, central price {prices[product.id]}"))
