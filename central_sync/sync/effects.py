@@ -5,6 +5,7 @@ keeps it for review. A `location` in a payload is ignored: the device's location
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import insert, select
@@ -93,12 +94,24 @@ def _parse(model: type[Payload], payload: dict):
         raise Rejected(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", code="invalid_payload") from None
 
 
-def _products(skus) -> dict:
-    found = products_by_sku(skus)
-    missing = sorted(set(skus) - set(found))
+@dataclass
+class Lookups:
+    """What the events of one push request look up once: products by SKU, and the prices in force at the
+    device's location by product id. Products are only read by the effects, so one loaded in the savepoint
+    of an event that was then rolled back is still good; an SKU not found is looked up again."""
+
+    products: dict = field(default_factory=dict)
+    prices: dict = field(default_factory=dict)
+
+
+def _products(skus, lookups: Lookups) -> dict:
+    skus = set(skus)
+    if not skus <= lookups.products.keys():
+        lookups.products.update(products_by_sku(skus - lookups.products.keys()))
+    missing = sorted(skus - lookups.products.keys())
     if missing:
         raise Rejected(f"No product has SKU {', '.join(missing)}.", code="unknown_product", sku=missing[0])
-    return found
+    return {sku: lookups.products[sku] for sku in skus}
 
 
 def _alert_oversold(device: Device, products: dict, ref: str) -> None:
@@ -111,9 +124,10 @@ def _alert_oversold(device: Device, products: dict, ref: str) -> None:
                                  message=f"{ids[product_id]}: sold beyond stock, balance {qty}"))
 
 
-def apply_sale(device: Device, payload: dict, prices: dict) -> None:
+def apply_sale(device: Device, payload: dict, lookups: Lookups) -> None:
     sale = _parse(SaleIn, payload)
-    products = _products({line.sku for line in sale.lines})
+    products = _products({line.sku for line in sale.lines}, lookups)
+    prices = lookups.prices
     if db.session.scalar(select(Sale.id).where((Sale.id == sale.id) | (Sale.number == sale.number))):
         raise Rejected(f"A sale with id {sale.id} or number {sale.number} is stored already.", code="sale_exists")
     db.session.execute(insert(Sale), [{"id": sale.id, "number": sale.number, "location_id": device.location_id,
@@ -140,14 +154,14 @@ def apply_sale(device: Device, payload: dict, prices: dict) -> None:
     _alert_oversold(device, products, sale.id)
 
 
-def apply_refund(device: Device, payload: dict, _prices: dict) -> None:
+def apply_refund(device: Device, payload: dict, lookups: Lookups) -> None:
     refund = _parse(RefundIn, payload)
     sale = db.session.get(Sale, refund.sale_id)
     if sale is None or sale.location_id != device.location_id:
         raise Rejected(f"No sale {refund.sale_id} at this location.", code="unknown_sale")
     if db.session.get(Refund, refund.id) is not None:
         raise Rejected(f"Refund {refund.id} is stored already.", code="refund_exists")
-    products = _products({line.sku for line in refund.lines})
+    products = _products({line.sku for line in refund.lines}, lookups)
     db.session.add(Refund(id=refund.id, sale_id=sale.id, location_id=device.location_id, reason=refund.reason))
     db.session.flush()
     db.session.execute(insert(RefundLine), [{"refund_id": refund.id, "product_id": products[l.sku].id, "qty": l.qty,
@@ -158,13 +172,13 @@ def apply_refund(device: Device, payload: dict, _prices: dict) -> None:
     move_stock(device.location_id, dict(back), "refund", ref=refund.id, device=device)
 
 
-def apply_adjustment(device: Device, payload: dict, _prices: dict) -> None:
+def apply_adjustment(device: Device, payload: dict, lookups: Lookups) -> None:
     change = _parse(AdjustmentIn, payload)
-    _products({change.sku})
+    _products({change.sku}, lookups)
     adjust(device.location.code, change.sku, change.delta, change.reason, device=device, ref=change.id)
 
 
-def apply_receipt(device: Device, payload: dict, _prices: dict) -> None:
+def apply_receipt(device: Device, payload: dict, _lookups: Lookups) -> None:
     receipt = _parse(ReceiptIn, payload)
     received = Counter()
     for line in receipt.lines:
@@ -172,7 +186,7 @@ def apply_receipt(device: Device, payload: dict, _prices: dict) -> None:
     receive_transfer(receipt.transfer_id, dict(received), device=device)
 
 
-def apply_nothing(_device: Device, _payload: dict, _prices: dict) -> None:
+def apply_nothing(_device: Device, _payload: dict, _lookups: Lookups) -> None:
     """A shift's close: its Z report is kept as the event's payload, for review."""
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from central_sync.extensions import db
 from central_sync.models import Alert, Device, SyncEvent, utcnow
 from central_sync.protocol import Conflict, DomainError, ValidationFailed
-from central_sync.sync.effects import EFFECTS
+from central_sync.sync.effects import EFFECTS, Lookups
 
 
 def fingerprint(event) -> str:
@@ -38,7 +38,7 @@ def push(device: Device, events: list) -> dict:
     device = lock_device(device)
     events = sorted(events, key=lambda e: e.seq)
     known = {e.id: e for e in db.session.scalars(select(SyncEvent).where(SyncEvent.id.in_({e.id for e in events})))}
-    prices: dict = {}
+    lookups = Lookups()  # products and prices, looked up once for the whole request
     results = []
     # The device's row is written once, at the end: set after each event, it would be flushed (one more
     # UPDATE) as the next event's savepoint begins. Any error below rolls the whole request back anyway.
@@ -59,7 +59,7 @@ def push(device: Device, events: list) -> dict:
             raise Conflict(f"Event seq {event.seq} skips events; send from seq {last_seq + 1}.",
                            code="seq_gap", expected_seq=last_seq + 1)
         else:
-            known[event.id] = stored = _apply(device, event, digest, prices)
+            known[event.id] = stored = _apply(device, event, digest, lookups)
             last_seq = event.seq
             results.append({"seq": event.seq, "id": event.id, "status": stored.status, "code": stored.code})
     device.last_seq = last_seq
@@ -72,7 +72,7 @@ def _seq_conflict(event) -> Conflict:
                     code="seq_conflict", seq=event.seq)
 
 
-def _apply(device: Device, event, digest: str, prices: dict) -> SyncEvent:
+def _apply(device: Device, event, digest: str, lookups: Lookups) -> SyncEvent:
     stored = SyncEvent(id=event.id, device_id=device.id, location_id=device.location_id, seq=event.seq,
                        type=event.type, occurred_at=event.occurred_at, payload=event.payload, fingerprint=digest,
                        status="applied")
@@ -83,7 +83,7 @@ def _apply(device: Device, event, digest: str, prices: dict) -> SyncEvent:
             db.session.flush()
             if effect is None:
                 raise DomainError(f"Unknown event type {event.type}.", code="unknown_type")
-            effect(device, event.payload, prices)
+            effect(device, event.payload, lookups)
             db.session.flush()
         return stored
     except IntegrityError:
