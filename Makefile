@@ -30,15 +30,9 @@ define RUN_DEMO
 set -e
 central_db='$(abspath $(CENTRAL_DB))'
 kiosk_db='$(abspath $(KIOSK_DB))'
-central_secret="$$(dirname "$$central_db")/central_secret_key"
 central_url='http://127.0.0.1:$(CENTRAL_PORT)'
 mkdir -p "$$(dirname "$$central_db")" "$$(dirname "$$kiosk_db")"
-# Central signs its sessions with a key of its own: both apps are on one host, where a browser sends each the
-# other's session cookie, and under one key central would take a kiosk user's session for its own user of
-# the same id.
-[ -s "$$central_secret" ] ||
-  (umask 077; '$(BIN)/python' -c 'import secrets; print(secrets.token_hex(32))' >"$$central_secret")
-central_env() { DATABASE_URL="sqlite:///$$central_db" SECRET_KEY="$$(cat "$$central_secret")" "$$@"; }
+central_env() { DATABASE_URL="sqlite:///$$central_db" "$$@"; }
 central() { central_env '$(BIN)/flask' --app central_sync "$$@"; }
 kiosk() { DATABASE_URL="sqlite:///$$kiosk_db" '$(BIN)/flask' --app kiosk "$$@"; }
 answers() {  # does $$1 answer 200?

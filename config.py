@@ -39,6 +39,10 @@ class Config:
 
 class KioskConfig(Config):
     DATABASE_FILE = "kiosk.sqlite3"
+    # Each app its own cookies and development key: on one host a browser sends each app the other's cookies.
+    SESSION_COOKIE_NAME = "kiosk_session"
+    REMEMBER_COOKIE_NAME = "kiosk_remember_token"
+    SECRET_KEY_FILE = "kiosk_secret_key"
     KIOSK_CODE = "DEMO01"
     KIOSK_NAME = "Điểm bán OCOP Đắk Lắk"
     KIOSK_ADDRESS = "Chợ Buôn Ma Thuột, phường Buôn Ma Thuột, Đắk Lắk"
@@ -64,6 +68,9 @@ class KioskConfig(Config):
 
 class CentralConfig(Config):
     DATABASE_FILE = "central.sqlite3"
+    SESSION_COOKIE_NAME = "central_session"
+    REMEMBER_COOKIE_NAME = "central_remember_token"
+    SECRET_KEY_FILE = "central_secret_key"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # PostgreSQL connections dropped by a restart
     SALES_PAGE_SIZE = 50
     CERTIFICATE_WARNING_DAYS = 90  # a certificate expiring within this many days is an alert
@@ -161,15 +168,15 @@ def load(config: dict, instance_path: str, environ=None) -> None:
             config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     elif not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _local_secret(instance_path) if env == "development" else secrets.token_hex(32)
+        config["SECRET_KEY"] = (_local_secret(Path(instance_path) / config["SECRET_KEY_FILE"])
+                                if env == "development" else secrets.token_hex(32))
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         path = Path(instance_path) / config["DATABASE_FILE"]
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
 
-def _local_secret(instance_path: str) -> str:
+def _local_secret(path: Path) -> str:
     """A development key made on first run and kept in instance/, never in the repository."""
-    path = Path(instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_hex(32))

@@ -6,8 +6,8 @@ from kiosk import create_app
 from tests.conftest import kiosk_app
 
 
-def settings(**overrides):
-    values = {name: getattr(config.KioskConfig, name) for name in dir(config.KioskConfig) if name.isupper()}
+def settings(config_class=config.KioskConfig, **overrides):
+    values = {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
     values.update(overrides)
     return values
 
@@ -33,7 +33,16 @@ def test_development_makes_a_key_once_and_keeps_it_out_of_the_repository(tmp_pat
     config.load(first, str(tmp_path), {})
     config.load(second, str(tmp_path), {})
     assert len(first["SECRET_KEY"]) == 64 and first["SECRET_KEY"] == second["SECRET_KEY"]
-    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "kiosk_secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_two_apps_never_share_cookies_or_a_development_key(tmp_path):
+    kiosk, central = settings(), settings(config.CentralConfig)
+    config.load(kiosk, str(tmp_path), {})
+    config.load(central, str(tmp_path), {})
+    assert kiosk["SECRET_KEY"] != central["SECRET_KEY"]
+    assert kiosk["SESSION_COOKIE_NAME"] != central["SESSION_COOKIE_NAME"]
+    assert kiosk["REMEMBER_COOKIE_NAME"] != central["REMEMBER_COOKIE_NAME"]
 
 
 def test_the_environment_overrides_the_defaults(tmp_path):
