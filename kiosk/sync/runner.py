@@ -66,7 +66,7 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
         pushed += acked
         if progress:
             progress(acked)
-        if acked == 0:  # central acknowledged nothing of a non-empty batch: do not loop
+        if int(answer["acked_seq"]) < events[0]["seq"]:  # central acknowledged nothing of the batch: do not loop
             raise Refused(200, "nothing_acknowledged", "central acknowledged none of the events", {})
 
 
