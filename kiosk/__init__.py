@@ -59,9 +59,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
     for domain in (auth, catalog, shifts, sales, stock, printing, audit):
         app.register_blueprint(domain.views)
-    from kiosk.sync import api as sync_api
+    from kiosk.sync import api as sync_api, views as sync_views
     app.register_blueprint(sync_api.bp, url_prefix="/api/v1")
     csrf.exempt(sync_api.bp)
+    app.register_blueprint(sync_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")
     _use_enrolled_location(app)
