@@ -15,12 +15,19 @@ _BALANCES = StockBalance.__table__
 _UPSERT_DIALECTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
+_ADD_TO_BALANCES: dict = {}
+
+
 def _add_to_balances():
     """INSERT ... ON CONFLICT DO UPDATE SET qty = qty + excluded.qty: never read-then-write, so that
-    movements from many kiosks commute. Both SQLite and PostgreSQL speak it."""
-    add = _UPSERT_DIALECTS[db.session.get_bind().dialect.name](_BALANCES)
-    return add.on_conflict_do_update(index_elements=[_BALANCES.c.location_id, _BALANCES.c.product_id],
-                                     set_={"qty": _BALANCES.c.qty + add.excluded.qty})
+    movements from many kiosks commute. Both SQLite and PostgreSQL speak it. Built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _ADD_TO_BALANCES:
+        add = _UPSERT_DIALECTS[dialect](_BALANCES)
+        _ADD_TO_BALANCES[dialect] = add.on_conflict_do_update(
+            index_elements=[_BALANCES.c.location_id, _BALANCES.c.product_id],
+            set_={"qty": _BALANCES.c.qty + add.excluded.qty})
+    return _ADD_TO_BALANCES[dialect]
 
 
 def move_stock(location_id: int, moves: dict[int, int], reason: str, *, ref: str | None = None,
@@ -28,17 +35,28 @@ def move_stock(location_id: int, moves: dict[int, int], reason: str, *, ref: str
                balances: bool = True) -> None:
     """Append {product id: delta} movements at one location to the ledger and add them to the balances
     (``balances=False`` when the caller has updated them itself)."""
-    moves = {product_id: delta for product_id, delta in moves.items() if delta}
-    if not moves:
+    record_movements(location_id, [{"product_id": product_id, "delta": delta, "reason": reason, "ref": ref,
+                                    "detail": detail} for product_id, delta in sorted(moves.items())],
+                     user=user, device=device, balances=balances)
+
+
+def record_movements(location_id: int, movements: list[dict], *, user: User | None = None,
+                     device: Device | None = None, balances: bool = True) -> None:
+    """Append movements ({product_id, delta, reason, ref, detail}) at one location in one statement, and add
+    their sums per product to the balances in another."""
+    movements = [m for m in movements if m["delta"]]
+    if not movements:
         return
     now, connection = utcnow(), db.session.connection()
     connection.execute(insert(StockMovement), [
-        {"location_id": location_id, "product_id": product_id, "delta": delta, "reason": reason, "ref": ref,
-         "detail": detail, "user_id": user.id if user else None, "device_id": device.id if device else None,
-         "created_at": now} for product_id, delta in sorted(moves.items())])
+        {"location_id": location_id, "detail": None, **movement, "user_id": user.id if user else None,
+         "device_id": device.id if device else None, "created_at": now} for movement in movements])
     if balances:
-        connection.execute(_add_to_balances(), [{"location_id": location_id, "product_id": product_id, "qty": delta}
-                                                for product_id, delta in sorted(moves.items())])
+        sums: dict[int, int] = {}
+        for movement in movements:
+            sums[movement["product_id"]] = sums.get(movement["product_id"], 0) + movement["delta"]
+        connection.execute(_add_to_balances(), [{"location_id": location_id, "product_id": product_id, "qty": qty}
+                                                for product_id, qty in sorted(sums.items()) if qty])
 
 
 def stock_levels(location_code: str | None = None, sku: str | None = None) -> list[dict]:

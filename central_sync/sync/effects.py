@@ -8,11 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from central_sync.catalog import products_by_sku
 from central_sync.extensions import db
-from central_sync.models import Alert, Device, Payment, Refund, RefundLine, Sale, SaleLine, StockBalance
+from central_sync.models import Device, Refund, RefundLine, Sale
 from central_sync.protocol import DomainError
 from central_sync.stock.services import adjust, move_stock, receive_transfer
 from central_sync.sync.pull import location_prices
@@ -86,7 +86,7 @@ class ReceiptIn(Payload):
     lines: list[ReceiptLineIn] = Field(max_length=500)
 
 
-def _parse(model: type[Payload], payload: dict):
+def parse(model: type[Payload], payload: dict):
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
@@ -104,7 +104,7 @@ class Lookups:
     prices: dict = field(default_factory=dict)
 
 
-def _products(skus, lookups: Lookups) -> dict:
+def products_for(skus, lookups: Lookups) -> dict:
     skus = set(skus)
     if not skus <= lookups.products.keys():
         lookups.products.update(products_by_sku(skus - lookups.products.keys()))
@@ -114,54 +114,23 @@ def _products(skus, lookups: Lookups) -> dict:
     return {sku: lookups.products[sku] for sku in skus}
 
 
-def _alert_oversold(device: Device, products: dict, ref: str) -> None:
-    ids = {p.id: sku for sku, p in products.items()}
-    for product_id, qty in db.session.execute(
-            select(StockBalance.product_id, StockBalance.qty)
-            .where(StockBalance.location_id == device.location_id, StockBalance.product_id.in_(ids))):
-        if qty < 0:
-            db.session.add(Alert(kind="oversell", location_id=device.location_id, sku=ids[product_id], ref=ref,
-                                 message=f"{ids[product_id]}: sold beyond stock, balance {qty}"))
-
-
-def apply_sale(device: Device, payload: dict, lookups: Lookups) -> None:
-    sale = _parse(SaleIn, payload)
-    products = _products({line.sku for line in sale.lines}, lookups)
-    prices = lookups.prices
-    if db.session.scalar(select(Sale.id).where((Sale.id == sale.id) | (Sale.number == sale.number))):
-        raise Rejected(f"A sale with id {sale.id} or number {sale.number} is stored already.", code="sale_exists")
-    db.session.execute(insert(Sale), [{"id": sale.id, "number": sale.number, "location_id": device.location_id,
-                                       "device_id": device.id, "created_at": sale.created_at,
-                                       "total_vnd": sale.total_vnd}])
-    db.session.execute(insert(SaleLine), [
-        {"sale_id": sale.id, "product_id": products[l.sku].id, "qty": l.qty, "unit_price_vnd": l.unit_price_vnd,
-         "discount_vnd": l.discount_vnd, "total_vnd": l.qty * l.unit_price_vnd - l.discount_vnd} for l in sale.lines])
-    if sale.payments:
-        db.session.execute(insert(Payment), [{"sale_id": sale.id, "method": p.method, "amount_vnd": p.amount_vnd}
-                                             for p in sale.payments])
-    unpriced = [product.id for product in products.values() if product.id not in prices]
-    if unpriced:  # one query for the request's new products, not two a product (price_of's)
+def prices_for(product_ids, device: Device, lookups: Lookups) -> dict:
+    """Product id -> its price in force at the device's location (None: none), for these and those before."""
+    unpriced = [product_id for product_id in product_ids if product_id not in lookups.prices]
+    if unpriced:  # one query for the request's new products
         in_force = location_prices(unpriced, device.location_id)
-        prices.update({product_id: in_force.get(product_id, (None, []))[0] for product_id in unpriced})
-    sold = Counter()
-    for line in sale.lines:
-        sold[products[line.sku].id] -= line.qty
-        product = products[line.sku]
-        if prices[product.id] is not None and prices[product.id] != line.unit_price_vnd:
-            db.session.add(Alert(kind="outdated_price", location_id=device.location_id, sku=line.sku, ref=sale.id,
-                                 message=f"{line.sku} sold at {line.unit_price_vnd}, central price {prices[product.id]}"))
-    move_stock(device.location_id, dict(sold), "sale", ref=sale.id, device=device)
-    _alert_oversold(device, products, sale.id)
+        lookups.prices.update({product_id: in_force.get(product_id, (None, []))[0] for product_id in unpriced})
+    return lookups.prices
 
 
 def apply_refund(device: Device, payload: dict, lookups: Lookups) -> None:
-    refund = _parse(RefundIn, payload)
+    refund = parse(RefundIn, payload)
     sale = db.session.get(Sale, refund.sale_id)
     if sale is None or sale.location_id != device.location_id:
         raise Rejected(f"No sale {refund.sale_id} at this location.", code="unknown_sale")
     if db.session.get(Refund, refund.id) is not None:
         raise Rejected(f"Refund {refund.id} is stored already.", code="refund_exists")
-    products = _products({line.sku for line in refund.lines}, lookups)
+    products = products_for({line.sku for line in refund.lines}, lookups)
     db.session.add(Refund(id=refund.id, sale_id=sale.id, location_id=device.location_id, reason=refund.reason))
     db.session.flush()
     db.session.execute(insert(RefundLine), [{"refund_id": refund.id, "product_id": products[l.sku].id, "qty": l.qty,
@@ -173,13 +142,13 @@ def apply_refund(device: Device, payload: dict, lookups: Lookups) -> None:
 
 
 def apply_adjustment(device: Device, payload: dict, lookups: Lookups) -> None:
-    change = _parse(AdjustmentIn, payload)
-    _products({change.sku}, lookups)
+    change = parse(AdjustmentIn, payload)
+    products_for({change.sku}, lookups)
     adjust(device.location.code, change.sku, change.delta, change.reason, device=device, ref=change.id)
 
 
 def apply_receipt(device: Device, payload: dict, _lookups: Lookups) -> None:
-    receipt = _parse(ReceiptIn, payload)
+    receipt = parse(ReceiptIn, payload)
     received = Counter()
     for line in receipt.lines:
         received[line.sku] += line.received_qty
@@ -190,5 +159,5 @@ def apply_nothing(_device: Device, _payload: dict, _lookups: Lookups) -> None:
     """A shift's close: its Z report is kept as the event's payload, for review."""
 
 
-EFFECTS = {"sale": apply_sale, "refund": apply_refund, "stock_adjustment": apply_adjustment,
-           "transfer_receipt": apply_receipt, "shift_closed": apply_nothing}
+EFFECTS = {"refund": apply_refund, "stock_adjustment": apply_adjustment, "transfer_receipt": apply_receipt,
+           "shift_closed": apply_nothing}  # and `sale`: central_sync.sync.sales
