@@ -5,6 +5,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central_sync.catalog import product_by_sku, products_by_sku
+from central_sync.database import insert_rows
 from central_sync.extensions import db
 from central_sync.models import (Alert, Device, Location, Product, StockBalance, StockMovement, Transfer,
                                  TransferLine, User, new_id, utcnow)
@@ -47,15 +48,15 @@ def record_movements(location_id: int, movements: list[dict], *, user: User | No
     movements = [m for m in movements if m["delta"]]
     if not movements:
         return
-    now, connection = utcnow(), db.session.connection()
-    connection.execute(insert(StockMovement), [
+    now = utcnow()
+    insert_rows(db.session, StockMovement, [
         {"location_id": location_id, "detail": None, **movement, "user_id": user.id if user else None,
          "device_id": device.id if device else None, "created_at": now} for movement in movements])
     if balances:
         sums: dict[int, int] = {}
         for movement in movements:
             sums[movement["product_id"]] = sums.get(movement["product_id"], 0) + movement["delta"]
-        connection.execute(_add_to_balances(), [{"location_id": location_id, "product_id": product_id, "qty": qty}
+        db.session.execute(_add_to_balances(), [{"location_id": location_id, "product_id": product_id, "qty": qty}
                                                 for product_id, qty in sorted(sums.items()) if qty])
 
 

@@ -104,6 +104,13 @@ class Lookups:
     prices: dict = field(default_factory=dict)
 
 
+def preload(skus, lookups: Lookups) -> None:
+    """Look up the products of these SKUs not looked up yet, in one query."""
+    skus = set(skus) - lookups.products.keys()
+    if skus:
+        lookups.products.update(products_by_sku(skus))
+
+
 def products_for(skus, lookups: Lookups) -> dict:
     skus = set(skus)
     if not skus <= lookups.products.keys():

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 
+from central_sync.database import insert_rows
 from central_sync.extensions import db
-from central_sync.models import Alert, Device, Payment, Sale, SaleLine, StockBalance
+from central_sync.models import Alert, Device, Payment, Sale, SaleLine, StockBalance, utcnow
 from central_sync.protocol import DomainError
 from central_sync.stock.services import record_movements
-from central_sync.sync.effects import Lookups, Rejected, SaleIn, parse, products_for, prices_for
+from central_sync.sync.effects import Lookups, Rejected, SaleIn, parse, preload, prices_for, products_for
 
 
 @dataclass
@@ -30,14 +32,20 @@ class Batch:
     payments: list = field(default_factory=list)
     movements: list = field(default_factory=list)
     alerts: list = field(default_factory=list)
+    now: datetime = field(default_factory=utcnow)
 
 
 def prepare(device: Device, payloads: list[tuple[str, dict]], lookups: Lookups) -> Batch:
     """Check each (key, payload) of a run of sales, in order, and make the rows of those that can be applied."""
-    batch, checked = Batch(), []
+    batch, parsed, checked = Batch(), [], []
     for key, payload in payloads:
         try:
-            sale = parse(SaleIn, payload)
+            parsed.append((key, parse(SaleIn, payload)))
+        except DomainError as error:
+            batch.rejected[key] = error
+    preload({line.sku for _, sale in parsed for line in sale.lines}, lookups)
+    for key, sale in parsed:
+        try:
             checked.append((key, sale, products_for({line.sku for line in sale.lines}, lookups)))
         except DomainError as error:
             batch.rejected[key] = error
@@ -59,7 +67,7 @@ def prepare(device: Device, payloads: list[tuple[str, dict]], lookups: Lookups) 
 def _rows(batch: Batch, device: Device, sale: SaleIn, products: dict, prices: dict, balances: Counter) -> None:
     location = device.location_id
     batch.sales.append({"id": sale.id, "number": sale.number, "location_id": location, "device_id": device.id,
-                        "created_at": sale.created_at, "total_vnd": sale.total_vnd})
+                        "created_at": sale.created_at, "total_vnd": sale.total_vnd, "received_at": batch.now})
     sold = Counter()
     for line in sale.lines:
         product = products[line.sku]
@@ -83,11 +91,9 @@ def _rows(batch: Batch, device: Device, sale: SaleIn, products: dict, prices: di
 
 def write(device: Device, batch: Batch) -> None:
     """Write a prepared run of sales: one statement per table."""
-    connection = db.session.connection()
     for model, rows in ((Sale, batch.sales), (SaleLine, batch.lines), (Payment, batch.payments),
                         (Alert, batch.alerts)):
-        if rows:
-            connection.execute(insert(model), rows)
+        insert_rows(db.session, model, rows)
     record_movements(device.location_id, batch.movements, device=device)
 
 
@@ -118,4 +124,5 @@ def _balances(location_id: int, product_ids: set[int]) -> Counter:
 
 
 def _alert(kind: str, location_id: int, sku: str, ref: str, message: str) -> dict:
-    return {"kind": kind, "location_id": location_id, "sku": sku, "ref": ref, "message": message[:500]}
+    return {"kind": kind, "location_id": location_id, "sku": sku, "ref": ref, "message": message[:500],
+            "created_at": utcnow()}

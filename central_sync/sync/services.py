@@ -12,6 +12,7 @@ import json
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from central_sync.database import insert_rows
 from central_sync.extensions import db
 from central_sync.models import Alert, Device, SyncEvent, utcnow
 from central_sync.protocol import Conflict, DomainError, ValidationFailed
@@ -107,8 +108,8 @@ def _apply_sales(device: Device, run: list, lookups: Lookups) -> dict[str, tuple
     batch = sales.prepare(device, [(event.id, event.payload) for event, _ in run], lookups)
     try:
         with db.session.begin_nested():
-            db.session.execute(insert(SyncEvent), [_event_row(device, event, digest) for event, digest in run
-                                                   if event.id not in batch.rejected])
+            insert_rows(db.session, SyncEvent, [_event_row(device, event, digest) for event, digest in run
+                                                if event.id not in batch.rejected])
             sales.write(device, batch)
             for event, digest in run:
                 if event.id in batch.rejected:

@@ -205,3 +205,38 @@ def test_the_same_batch_pushed_twice_at_once_applies_once(app, device, admin):
     assert stock_of(admin, "K01", "CF-500") == (-40, 0)
     assert counts(app)[:2] == (40, 40)
     assert_balances_match_ledger(app)
+
+
+def test_a_run_of_sales_goes_in_together_each_checked_on_its_own(app, device, admin):
+    first, twin = sale(qty=2), sale()
+    twin["id"] = first["id"]  # the same sale sent again as another event: kept once
+    events = [event(1, payload=first), event(2, payload=sale(sku="NOPE")), event(3, payload=twin),
+              event(4, payload={"id": "x"}), event(5, "refund", {"id": str(uuid.uuid4()), "sale_id": first["id"],
+                                                                 "lines": [{"sku": "CF-500", "qty": 1,
+                                                                            "amount_vnd": 145_000}]}),
+              event(6, payload=sale(sku="MO-250", qty=1, price=98_000))]
+    answer = push(device, events).get_json()
+    assert [(r["status"], r["code"]) for r in answer["results"]] == [
+        ("applied", None), ("rejected", "unknown_product"), ("rejected", "sale_exists"),
+        ("rejected", "invalid_payload"), ("applied", None), ("applied", None)]
+    assert stock_of(admin, "K01", "CF-500") == (-1, 0) and stock_of(admin, "K01", "MO-250") == (-1, 0)
+    assert counts(app)[:3] == (6, 2, 2)
+    alerts = [(a["kind"], a["ref"]) for a in admin.get("/alerts").get_json()["alerts"]]
+    assert sorted(kind for kind, _ in alerts if kind == "rejected_event") == ["rejected_event"] * 3
+    assert ("oversell", first["id"]) in alerts
+    assert_balances_match_ledger(app)
+
+
+def test_a_run_that_hits_a_constraint_is_applied_event_by_event(app, device, admin, monkeypatch):
+    """A sale stored between the run's check and its write (another device sending the same id): the run's
+    savepoint is rolled back and each event is tried on its own, which refuses the request cleanly."""
+    taken = sale()
+    assert push(device, [event(1, payload=taken)]).status_code == 200
+    monkeypatch.setattr("central_sync.sync.sales._stored_sales", lambda ids, numbers: set())
+    again = {**sale(), "id": taken["id"]}
+    response = push(device, [event(2, payload=sale()), event(3, payload=again)])
+    assert_error(response, 422, "idempotency_conflict")
+    assert counts(app)[:2] == (1, 1)  # nothing of the request was kept
+    monkeypatch.undo()
+    answer = push(device, [event(2, payload=sale()), event(3, payload=again)]).get_json()
+    assert [r["code"] for r in answer["results"]] == [None, "sale_exists"]
