@@ -54,27 +54,51 @@ def search_text(name: str, sku: str, producer_name: str) -> str:
 
 
 def upsert_producer(data: dict) -> Producer:
-    producer = db.session.get(Producer, data["id"]) or Producer(id=data["id"])
-    producer.name, producer.kind, producer.tax_code = data["name"], data["kind"], data.get("tax_code")
-    db.session.add(producer)
-    return producer
+    return upsert_producers([data])[0]
+
+
+def upsert_producers(items: list[dict]) -> list[Producer]:
+    """Create or update producers from catalogue data ({id, name, kind, tax_code}), in one query."""
+    found = {p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_({i["id"] for i in items})))}
+    producers = []
+    for data in items:
+        producer = found.get(data["id"])
+        if producer is None:
+            producer = found[data["id"]] = Producer(id=data["id"])
+            db.session.add(producer)
+        producer.name, producer.kind, producer.tax_code = data["name"], data["kind"], data.get("tax_code")
+        producers.append(producer)
+    return producers
 
 
 def upsert_product(data: dict) -> Product:
-    """Create or update a product from catalogue data (the demo file now, central's pull later)."""
-    product = db.session.scalar(select(Product).where(Product.sku == data["sku"])) or Product(sku=data["sku"])
-    producer = db.session.get(Producer, data["producer_id"])
-    for field in ("barcode", "name", "unit", "price_vnd", "ocop_stars", "ocop_group", "origin_commune",
-                  "origin_district", "certificate_no"):
-        setattr(product, field, data.get(field))
-    for field in ("certificate_issued_on", "certificate_expires_on"):
-        value = data.get(field)
-        setattr(product, field, date.fromisoformat(value) if isinstance(value, str) else value)
-    product.producer_id = producer.id
-    product.active = data.get("active", True)
-    product.search_text = search_text(product.name, product.sku, producer.name)
-    db.session.add(product)
-    return product
+    return upsert_products([data])[0]
+
+
+def upsert_products(items: list[dict]) -> list[Product]:
+    """Create or update products from catalogue data (the demo file, central's pull), in two queries: a
+    product's `producer_id` names a producer that exists or is pending in this session."""
+    found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_({i["sku"] for i in items})))}
+    producers = {p.id: p for p in db.session.scalars(
+        select(Producer).where(Producer.id.in_({i["producer_id"] for i in items})))}
+    products = []
+    for data in items:
+        product = found.get(data["sku"])
+        if product is None:
+            product = found[data["sku"]] = Product(sku=data["sku"])
+            db.session.add(product)
+        for name in ("barcode", "name", "unit", "price_vnd", "ocop_stars", "ocop_group", "origin_commune",
+                     "origin_district", "certificate_no"):
+            setattr(product, name, data.get(name))
+        for name in ("certificate_issued_on", "certificate_expires_on"):
+            value = data.get(name)
+            setattr(product, name, date.fromisoformat(value) if isinstance(value, str) else value)
+        producer = producers[data["producer_id"]]
+        product.producer_id = producer.id
+        product.active = data.get("active", True)
+        product.search_text = search_text(product.name, product.sku, producer.name)
+        products.append(product)
+    return products
 
 
 def product_json(product: Product, stock_qty: int, today: date) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from kiosk.catalog import services as catalog
 from kiosk.extensions import db
@@ -16,39 +16,45 @@ from kiosk.sync import state
 
 
 def apply(changes: list[dict]) -> int:
-    """Apply a pulled page of changes; returns how many were understood (others are left for a newer kiosk)."""
-    applied = 0
-    for change in changes:
-        handler = HANDLERS.get((change.get("entity"), change.get("op")))
-        if handler is not None:
-            handler(change["key"], change.get("data"))
-            applied += 1
-    return applied
+    """Apply a pulled page of changes; returns how many were understood (others are left for a newer kiosk).
+    A page is applied entity by entity (producers, products, prices, transfers, the location), each in a few
+    statements: every change carries its row as it is now, so the order within a page does not matter."""
+    known = [change for change in changes if (change.get("entity"), change.get("op")) in HANDLERS]
+    for handler in dict.fromkeys(HANDLERS.values()):  # in the order HANDLERS lists them, each once
+        mine = [change for change in known if HANDLERS[change["entity"], change["op"]] is handler]
+        if mine:
+            handler(mine)
+    return len(known)
 
 
-def _producer(_key: str, data: dict) -> None:
-    catalog.upsert_producer(data)
+def _producers(changes: list[dict]) -> None:
+    catalog.upsert_producers([change["data"] for change in changes])
     db.session.flush()
 
 
-def _product(_key: str, data: dict) -> None:
-    _producer(None, data["producer"])
-    catalog.upsert_product({**data, "producer_id": data["producer"]["id"], "active": True})
+def _products(changes: list[dict]) -> None:
+    producers = {change["data"]["producer"]["id"]: change["data"]["producer"] for change in changes}
+    catalog.upsert_producers(list(producers.values()))
+    db.session.flush()
+    catalog.upsert_products([{**change["data"], "producer_id": change["data"]["producer"]["id"], "active": True}
+                             for change in changes])
 
 
-def _product_gone(sku: str, _data) -> None:
-    product = db.session.scalar(select(Product).where(Product.sku == sku))
-    if product is not None:  # kept for the sales that name it, no longer sold
-        product.active = False
+def _products_gone(changes: list[dict]) -> None:
+    """Kept for the sales that name them, no longer sold."""
+    db.session.execute(update(Product).where(Product.sku.in_({change["key"] for change in changes}))
+                       .values(active=False))
 
 
-def _price(sku: str, data: dict) -> None:
-    product = db.session.scalar(select(Product).where(Product.sku == sku))
-    if product is not None and data.get("price_vnd") is not None:
-        product.price_vnd = data["price_vnd"]
-    db.session.execute(delete(ScheduledPrice).where(ScheduledPrice.sku == sku))
-    upcoming = [{"sku": sku, "valid_from": datetime.fromisoformat(item["valid_from"]), "price_vnd": item["price_vnd"]}
-                for item in data.get("upcoming", [])]
+def _prices(changes: list[dict]) -> None:
+    skus = {change["key"] for change in changes}
+    products = catalog.products_by_sku(skus)
+    for change in changes:
+        if change["key"] in products and change["data"].get("price_vnd") is not None:
+            products[change["key"]].price_vnd = change["data"]["price_vnd"]
+    db.session.execute(delete(ScheduledPrice).where(ScheduledPrice.sku.in_(skus)))
+    upcoming = [{"sku": change["key"], "valid_from": datetime.fromisoformat(item["valid_from"]),
+                 "price_vnd": item["price_vnd"]} for change in changes for item in change["data"].get("upcoming", [])]
     if upcoming:
         db.session.execute(insert(ScheduledPrice), upcoming)
 
@@ -63,6 +69,11 @@ def apply_due_prices(now: datetime | None = None) -> int:
             products[price.sku].price_vnd = price.price_vnd
         db.session.delete(price)
     return len(due)
+
+
+def _transfers(changes: list[dict]) -> None:
+    for change in changes:
+        _transfer(change["key"], change["data"])
 
 
 def _transfer(transfer_id: str, data: dict) -> None:
@@ -88,15 +99,16 @@ def _transfer(transfer_id: str, data: dict) -> None:
         transfer.received_at = datetime.fromisoformat(data["received_at"]) if data.get("received_at") else utcnow()
 
 
-def _transfer_gone(transfer_id: str, _data) -> None:
-    transfer = db.session.get(Transfer, transfer_id)
-    if transfer is not None and transfer.status == "in_transit":
-        db.session.delete(transfer)
+def _transfers_gone(changes: list[dict]) -> None:
+    for change in changes:
+        transfer = db.session.get(Transfer, change["key"])
+        if transfer is not None and transfer.status == "in_transit":
+            db.session.delete(transfer)
 
 
-def _location(_code: str, data: dict) -> None:
-    state.put(state.LOCATION, data)
-    use_location(current_app.config, data)
+def _location(changes: list[dict]) -> None:
+    state.put(state.LOCATION, changes[-1]["data"])
+    use_location(current_app.config, changes[-1]["data"])
 
 
 def use_location(config, location: dict | None) -> None:
@@ -108,12 +120,12 @@ def use_location(config, location: dict | None) -> None:
                                                         location.get("district")) if p) or config["KIOSK_ADDRESS"]
 
 
-HANDLERS = {
-    ("producer", "upsert"): _producer,
-    ("product", "upsert"): _product,
-    ("product", "delete"): _product_gone,
-    ("price", "upsert"): _price,
-    ("transfer", "upsert"): _transfer,
-    ("transfer", "delete"): _transfer_gone,
+HANDLERS = {  # (entity, op) -> what applies a page's changes of it, in this order
+    ("producer", "upsert"): _producers,
+    ("product", "upsert"): _products,
+    ("product", "delete"): _products_gone,
+    ("price", "upsert"): _prices,
+    ("transfer", "upsert"): _transfers,
+    ("transfer", "delete"): _transfers_gone,
     ("location", "upsert"): _location,
 }
