@@ -59,6 +59,11 @@ def _prices(changes: list[dict]) -> None:
         db.session.execute(insert(ScheduledPrice), upcoming)
 
 
+def prices_due(now: datetime | None = None) -> bool:
+    return db.session.scalar(select(ScheduledPrice.sku).where(ScheduledPrice.valid_from <= (now or utcnow()))
+                             .limit(1)) is not None
+
+
 def apply_due_prices(now: datetime | None = None) -> int:
     """Prices whose time has come take effect (offline too); returns how many did."""
     due = db.session.scalars(select(ScheduledPrice).where(ScheduledPrice.valid_from <= (now or utcnow()))

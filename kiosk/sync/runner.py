@@ -13,6 +13,7 @@ from typing import Callable
 
 from flask import Flask, current_app
 
+from kiosk.database import reading
 from kiosk.errors import Conflict
 from kiosk.extensions import db
 from kiosk.sync import pull, push, state
@@ -34,8 +35,9 @@ def backoff(failures: int, rng: random.Random = random) -> float:
 
 def central() -> Central:
     """A client for the central this kiosk is enrolled with."""
-    url, token = state.central_url(), state.get(state.TOKEN)
-    db.session.rollback()  # no transaction stays open while central is asked
+    with reading():
+        url, token = state.central_url(), state.get(state.TOKEN)
+        db.session.rollback()  # no transaction stays open while central is asked
     if not url or not token:
         raise NotEnrolled("This kiosk is not enrolled: run `flask --app kiosk enroll CENTRAL_URL TOKEN`.")
     return Central(url, token, current_app.config.get("SYNC_TRANSPORT") or urllib_transport,
@@ -46,8 +48,9 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
     """Push every pending event, a batch at a time; returns how many central acknowledged."""
     pushed, resends, batch_size = 0, 0, min(current_app.config["SYNC_BATCH"], 500)
     while True:
-        events = push.next_batch(batch_size)
-        db.session.rollback()
+        with reading():
+            events = push.next_batch(batch_size)
+            db.session.rollback()
         if not events:
             return pushed
         try:
@@ -83,8 +86,9 @@ def pull_all(client: Central, limit: int = 500) -> int:
     """Pull and apply pages of changes until central has no more; returns how many changes were applied."""
     pulled, reset = 0, False
     while True:
-        cursor = state.get(state.CURSOR)
-        db.session.rollback()
+        with reading():
+            cursor = state.get(state.CURSOR)
+            db.session.rollback()
         try:
             answer = client.pull(cursor, limit)
         except Refused as refusal:
@@ -106,7 +110,11 @@ def sync_once(progress: Callable[[int], None] | None = None) -> dict:
     """One cycle: due prices, push, then pull. Central's refusal or absence is recorded and raised."""
     lock = current_app.extensions.setdefault("sync_lock", threading.Lock())
     with lock:
-        if pull.apply_due_prices():
+        with reading():
+            due = pull.prices_due()
+            db.session.rollback()
+        if due:
+            pull.apply_due_prices()
             db.session.commit()
         client = central()
         try:
@@ -141,8 +149,10 @@ class SyncWorker(threading.Thread):
         """One cycle; the seconds to wait before the next."""
         with self.app.app_context():
             try:
-                if not state.enrolled():
+                with reading():
+                    enrolled = state.enrolled()
                     db.session.rollback()
+                if not enrolled:
                     return self.app.config["SYNC_INTERVAL"]
                 sync_once()
             except Refused as refusal:  # surfaced (status, badge); retried seldom, not blindly

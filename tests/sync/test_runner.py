@@ -1,9 +1,13 @@
 """The kiosk's sync cycle and worker: batches, progress, backoff, and what it does with central's refusals."""
 import random
 import shutil
+import sqlite3
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from kiosk.database import reading
 from kiosk.extensions import db
 from kiosk.models import OutboxEvent
 from kiosk.sync import runner, state
@@ -126,3 +130,24 @@ def test_a_kiosk_not_enrolled_says_so(tmp_path, migrated_kiosk_db):
         with pytest.raises(runner.NotEnrolled):
             runner.sync_once()
         db.engine.dispose()
+
+
+def test_the_worker_reads_its_queue_without_the_write_lock(app, kiosk):
+    """While another connection holds the kiosk's write lock (a sale being written), a sync cycle with
+    nothing to send reads, asks central and finds nothing to apply without waiting for it."""
+    path = kiosk.app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    till = sqlite3.connect(path, isolation_level=None)
+    till.execute("BEGIN IMMEDIATE")
+    try:
+        with kiosk.app.app_context():
+            with reading():
+                db.session.execute(text("PRAGMA busy_timeout=200"))  # a write would fail fast, not wait
+                assert state.pending_events() == 0 and state.get(state.CURSOR)
+                db.session.rollback()
+            assert runner.push_all(runner.central()) == 0
+            with pytest.raises(OperationalError, match="locked"):
+                db.session.execute(text("SELECT 1"))  # outside `reading`: BEGIN IMMEDIATE waits, then fails
+            db.session.rollback()
+    finally:
+        till.rollback()
+        till.close()
