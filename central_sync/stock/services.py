@@ -60,6 +60,17 @@ def record_movements(location_id: int, movements: list[dict], *, user: User | No
                                                 for product_id, qty in sorted(sums.items()) if qty])
 
 
+def lock_balances(location_id: int, product_ids) -> None:
+    """Lock these products' balance rows at one location until the commit, in product order (PostgreSQL; SQLite
+    has one writer at a time). A transaction that then moves them in another order (a push, in its events'
+    order) cannot deadlock with one that moves them in product order (a transfer out, a receipt)."""
+    ids = sorted(set(product_ids))
+    if ids and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(StockBalance.product_id).where(StockBalance.location_id == location_id,
+                                                                 StockBalance.product_id.in_(ids))
+                           .order_by(StockBalance.product_id).with_for_update())
+
+
 def stock_levels(location_code: str | None = None, sku: str | None = None) -> list[dict]:
     """On hand and in transit towards each location, per product: the rows of GET /stock."""
     on_hand = select(Location.code, Product.sku, StockBalance.qty).select_from(StockBalance) \

@@ -16,6 +16,7 @@ from central_sync.database import insert_rows
 from central_sync.extensions import db
 from central_sync.models import Alert, Device, SyncEvent, utcnow
 from central_sync.protocol import Conflict, DomainError, ValidationFailed
+from central_sync.stock.services import lock_balances
 from central_sync.sync import effects, sales
 from central_sync.sync.effects import Lookups
 
@@ -79,6 +80,7 @@ def _apply_in_runs(device: Device, new: list) -> dict[str, tuple[str, str | None
     """Apply new events in seq order: a run of sales together, any other event on its own. Event id ->
     (status, code)."""
     lookups, outcomes, run = Lookups(), {}, []
+    _lock_balances(device, [event.payload for event, _ in new], lookups)
     for event, digest in [*new, (None, None)]:
         if event is not None and event.type == "sale":
             run.append((event, digest))
@@ -89,6 +91,20 @@ def _apply_in_runs(device: Device, new: list) -> dict[str, tuple[str, str | None
         if event is not None:
             outcomes[event.id] = _apply(device, event, digest, lookups)
     return outcomes
+
+
+def _lock_balances(device: Device, payloads: list, lookups: Lookups) -> None:
+    """Before any event moves stock, lock the balances the events name (a line's or the payload's SKU) at the
+    device's location, in product order: the events would lock them in their own order, and deadlock with an
+    admin's transfer out of this location, which locks them in product order."""
+    skus: set[str] = set()
+    for payload in payloads:
+        lines = payload.get("lines") if isinstance(payload, dict) else None
+        for named in [payload] + (lines if isinstance(lines, list) else []):
+            if isinstance(named, dict) and isinstance(named.get("sku"), str):
+                skus.add(named["sku"])
+    effects.preload(skus, lookups)
+    lock_balances(device.location_id, [lookups.products[sku].id for sku in skus if sku in lookups.products])
 
 
 def _seq_conflict(event) -> Conflict:
