@@ -46,6 +46,13 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # What the kiosk said of itself on its last push or pull (X-Kiosk-Pending, X-Kiosk-Last-Error headers)
+    reported_pending: Mapped[int | None] = mapped_column(BigInteger)
+    reported_error: Mapped[str | None] = mapped_column(String(200))
+    reported_at: Mapped[datetime | None]
+    # The last push central refused (seq_gap, seq_conflict, idempotency_conflict, ...): its code and when
+    refused_code: Mapped[str | None] = mapped_column(String(64))
+    refused_at: Mapped[datetime | None]
 
     location: Mapped[Location] = relationship(lazy="joined")
 
