@@ -74,6 +74,7 @@ class CentralConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # PostgreSQL connections dropped by a restart
     SALES_PAGE_SIZE = 50
     CERTIFICATE_WARNING_DAYS = 90  # a certificate expiring within this many days is an alert
+    LOW_STOCK_THRESHOLD = 5  # on hand at a sale point under this is a low_stock alert
 
 
 class TestConfig:
