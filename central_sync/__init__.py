@@ -36,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from central_sync.stock import views as stock_views
     for views in (auth_views, catalog_views, network_views, stock_views):
         app.register_blueprint(views.bp)  # the admin pages
+    from central_sync.review import views_health
+    app.register_blueprint(views_health.bp)  # kiosk health and alerts
     from central_sync.review import views_producer, views_stock
     app.register_blueprint(views_stock.bp), app.register_blueprint(views_producer.bp)  # stock review, producers
 

@@ -1,7 +1,9 @@
 from flask import Blueprint, current_app, request
 
 from central_sync.auth.guards import api_login_required
+from central_sync.models import ALERT_KINDS
 from central_sync.protocol import ValidationFailed
+from central_sync.reports import alerts as alerting
 from central_sync.reports import services
 
 bp = Blueprint("reports_api", __name__)
@@ -35,4 +37,10 @@ def sales_report():
 @bp.get("/alerts")
 @api_login_required()
 def alerts():
-    return {"alerts": services.alerts(current_app.config["CERTIFICATE_WARNING_DAYS"])}
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in ALERT_KINDS:
+        raise ValidationFailed(f"kind is one of {', '.join(ALERT_KINDS)}.", field="kind")
+    location = request.args.get("location") or None
+    return {"alerts": alerting.alerts(current_app.config["CERTIFICATE_WARNING_DAYS"],
+                                      current_app.config["LOW_STOCK_THRESHOLD"], kind=kind,
+                                      location=location[:16] if location else None)}

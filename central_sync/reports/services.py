@@ -1,4 +1,4 @@
-"""What the central office reads: synced sales, sales reports net of refunds, alerts. Never commits."""
+"""What the central office reads: synced sales, sales reports net of refunds. Never commits."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from central_sync.extensions import db
-from central_sync.models import (Alert, Location, Producer, Product, Refund, RefundLine, Sale, SaleLine,
-                                 utcnow)
+from central_sync.models import Location, Producer, Product, Refund, RefundLine, Sale, SaleLine
 from central_sync.network.services import location_by_code
 from central_sync.protocol import ValidationFailed
 
@@ -77,21 +76,3 @@ def sales_report(group_by: str, start, stop) -> list[dict]:
 
 def _label(group_by: str, name) -> str:
     return f"{name} sao" if group_by == "ocop_stars" else (name or "")
-
-
-def alerts(warning_days: int, limit: int = 500) -> list[dict]:
-    """Stored alerts (newest first), then the certificates expired or expiring within ``warning_days``."""
-    found = [{"kind": a.kind, "location": a.location.code if a.location else None, "sku": a.sku, "ref": a.ref,
-              "message": a.message, "created_at": a.created_at.isoformat()}
-             for a in db.session.scalars(select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc())
-                                         .limit(limit))]
-    now = utcnow()
-    horizon = now.astimezone(LOCAL).date() + timedelta(days=warning_days)
-    for product in db.session.scalars(select(Product).where(Product.active.is_(True),
-                                                            Product.certificate_expires_on <= horizon)
-                                      .order_by(Product.certificate_expires_on, Product.sku)):
-        found.append({"kind": "certificate_expiring", "location": None, "sku": product.sku,
-                      "ref": product.certificate_no, "created_at": now.isoformat(),
-                      "message": f"OCOP certificate {product.certificate_no or ''} of {product.name} "
-                                 f"expires on {product.certificate_expires_on.isoformat()}"})
-    return found

@@ -5,10 +5,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from central_sync.auth.guards import device_required
 from central_sync.extensions import db
-from central_sync.protocol import ValidationFailed, parse_body
+from central_sync.protocol import DomainError, ValidationFailed, parse_body
 from central_sync.protocol.sync import MAX_EVENTS, MAX_PULL_LIMIT, PULL_LIMIT, PushIn, gunzipped, gzipped
 from central_sync.sync import pull as pulling
-from central_sync.sync import services
+from central_sync.sync import reported, services
 
 bp = Blueprint("sync_api", __name__)
 GZIP_FROM = 1024  # bytes: a pull's answer longer than this goes gzipped to a client that accepts it
@@ -20,7 +20,14 @@ def push():
     body = parse_body(PushIn, gunzipped(request.get_data(cache=True), request.headers.get("Content-Encoding")))
     if len(body.events) > MAX_EVENTS:
         raise RequestEntityTooLarge(f"At most {MAX_EVENTS} events a request.")
-    answer = services.push(g.device, body.events)
+    try:
+        answer = services.push(g.device, body.events)
+    except DomainError as refusal:  # nothing of the push is kept, but the health page shows the refusal
+        db.session.rollback()
+        reported.note_refusal(g.device, refusal.code, request.headers)
+        db.session.commit()
+        raise
+    reported.note(g.device, request.headers)
     db.session.commit()
     return answer
 
@@ -32,6 +39,7 @@ def pull():
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_PULL_LIMIT:
         raise ValidationFailed(f"limit is a whole number from 1 to {MAX_PULL_LIMIT}.", field="limit")
     answer = jsonify(pulling.pull(g.device, request.args.get("cursor") or None, int(limit)))
+    reported.note(g.device, request.headers)
     db.session.commit()
     answer.vary.add("Accept-Encoding")
     if "gzip" in request.headers.get("Accept-Encoding", "") and answer.content_length > GZIP_FROM:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from central_sync.protocol.sync import PROTOCOL, gzipped
 
 
 GZIP_MAGIC = b"\x1f\x8b"  # a gzipped answer (JSON never starts so)
+REPORTED_ERROR_CHARS = 200
 
 
 class CentralError(Exception):
@@ -49,6 +50,13 @@ class Central:
     def __init__(self, url: str, token: str, transport=urllib_transport, timeout: float = 30.0):
         self.url, self.token, self.transport, self.timeout = url.rstrip("/"), token, transport, timeout
         self.bytes_sent = self.bytes_received = 0
+        self.reported: dict[str, str] = {}
+
+    def report(self, pending: int, last_error: str | None) -> None:
+        """What the next requests tell central of this kiosk, for its health page: the events waiting to be
+        sent and the last error (URL-encoded: headers are ASCII)."""
+        self.reported = {"X-Kiosk-Pending": str(pending),
+                         "X-Kiosk-Last-Error": quote((last_error or "")[:REPORTED_ERROR_CHARS], safe=" :/,.()")}
 
     def push(self, events: list[dict]) -> dict:
         body = json.dumps({"protocol": PROTOCOL, "events": events}, ensure_ascii=False,
@@ -61,8 +69,8 @@ class Central:
         return self._call("GET", f"/api/v1/sync/pull?{query}", None, {})
 
     def _call(self, method: str, path: str, body: bytes | None, headers: dict) -> dict:
-        headers = {**headers, "Authorization": f"Bearer {self.token}", "Accept": "application/json",
-                   "Accept-Encoding": "gzip"}
+        headers = {**headers, **self.reported, "Authorization": f"Bearer {self.token}",
+                   "Accept": "application/json", "Accept-Encoding": "gzip"}
         try:
             status, raw = self.transport(method, self.url + path, headers, body, self.timeout)
         except OSError as error:

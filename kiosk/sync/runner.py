@@ -50,6 +50,7 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
     while True:
         with reading():
             events = push.next_batch(batch_size)
+            _report(client)
             db.session.rollback()
         if not events:
             return pushed
@@ -82,12 +83,19 @@ def _resend(refusal: Refused, first_sent: int) -> bool:
     return True
 
 
+def _report(client: Central) -> None:
+    """Tell central, with the next request, the events waiting here and the last error (its health page)."""
+    error = state.get(state.LAST_ERROR)
+    client.report(state.pending_events(), error["message"] if error else None)
+
+
 def pull_all(client: Central, limit: int = 500) -> int:
     """Pull and apply pages of changes until central has no more; returns how many changes were applied."""
     pulled, reset = 0, False
     while True:
         with reading():
             cursor = state.get(state.CURSOR)
+            _report(client)
             db.session.rollback()
         try:
             answer = client.pull(cursor, limit)
