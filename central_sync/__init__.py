@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views_health.bp)  # kiosk health and alerts
     from central_sync.review import views_producer, views_stock
     app.register_blueprint(views_stock.bp), app.register_blueprint(views_producer.bp)  # stock review, producers
+    from central_sync.review import views_sales
+    app.register_blueprint(views_sales.bp)  # the sales review pages
 
     cli.register(app)
     return app

@@ -76,3 +76,81 @@ def sales_report(group_by: str, start, stop) -> list[dict]:
 
 def _label(group_by: str, name) -> str:
     return f"{name} sao" if group_by == "ocop_stars" else (name or "")
+
+
+PERIODS = ("day", "week", "month")
+
+
+def _local_day(column):
+    """The local calendar day (Asia/Ho_Chi_Minh) of a UTC column, computed by the database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(str(LOCAL), column))
+    return func.date(column, "+7 hours")  # SQLite keeps naive UTC; Việt Nam has had no DST since 1975
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the day, ISO week (Monday) or month ``day`` falls in."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period(start: date, period: str) -> date:
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return (start + timedelta(days=32)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def sales_by_day(start: datetime, stop: datetime) -> dict[date, tuple[int, int]]:
+    """{local day: (qty, revenue_vnd)} net of refunds (a refund counts on the day it was made) for the days with
+    any sale or refund in [start, stop)."""
+    days: dict[date, tuple[int, int]] = {}
+    for sign, line, head, qty, amount in ((1, SaleLine, Sale, SaleLine.qty, SaleLine.total_vnd),
+                                          (-1, RefundLine, Refund, RefundLine.qty, RefundLine.amount_vnd)):
+        day = _local_day(head.created_at)
+        query = (select(day, func.sum(qty), func.sum(amount)).select_from(line)
+                 .join(head, head.id == (line.sale_id if line is SaleLine else line.refund_id)).group_by(day))
+        for found, total_qty, total_amount in db.session.execute(_window(query, head.created_at, start, stop)):
+            found = found if isinstance(found, date) else date.fromisoformat(found)
+            old_qty, old_amount = days.get(found, (0, 0))
+            days[found] = (old_qty + sign * int(total_qty), old_amount + sign * int(total_amount))
+    return days
+
+
+def sales_series(period: str, first_day: date, last_day: date) -> list[dict]:
+    """Quantity and revenue net of refunds per local day, week (from Monday) or month from ``first_day`` to
+    ``last_day`` (both included), every period listed, those without sales at zero:
+    [{period: its first day, qty, revenue_vnd}]."""
+    start = datetime.combine(first_day, time(), LOCAL)
+    stop = datetime.combine(last_day + timedelta(days=1), time(), LOCAL)
+    rows: dict[date, dict] = {}
+    cursor = period_start(first_day, period)
+    while cursor <= last_day:
+        rows[cursor] = {"period": cursor, "qty": 0, "revenue_vnd": 0}
+        cursor = _next_period(cursor, period)
+    for day, (qty, amount) in sales_by_day(start, stop).items():
+        row = rows[period_start(day, period)]
+        row["qty"] += qty
+        row["revenue_vnd"] += amount
+    return list(rows.values())
+
+
+def top_and_bottom_products(start, stop, limit: int = 10, report: list[dict] | None = None
+                            ) -> tuple[list[dict], list[dict]]:
+    """The ``limit`` best and worst selling products by revenue net of refunds in [start, stop): rows as
+    ``sales_report("product", ...)``'s (``report``, when the caller has them already); the worst include the
+    active products that sold nothing at all (qty and revenue 0), worst first."""
+    report = sales_report("product", start, stop) if report is None else report
+    sold = {row["key"] for row in report}
+    unsold = [{"key": sku, "label": name, "qty": 0, "revenue_vnd": 0}
+              for sku, name in db.session.execute(select(Product.sku, Product.name)
+                                                  .where(Product.active.is_(True)).order_by(Product.sku))
+              if sku not in sold]
+    everything = report + unsold
+    top = [row for row in report if row["revenue_vnd"] > 0][:limit]
+    bottom = sorted(everything, key=lambda row: (row["revenue_vnd"], row["qty"], str(row["key"])))[:limit]
+    return top, bottom
