@@ -194,14 +194,14 @@ def read_xlsx(response) -> list[list]:
 
 def test_the_matrix_as_csv_and_xlsx(reviewer_page, stocked):
     rows = read_csv(reviewer_page.get("/review/stock/export.csv"))
-    assert len(rows[0]) == 12 and rows[0][3] == "Mã hàng"
+    assert rows[0][:5] == ["Điểm", "Tên điểm", "Huyện", "Mã hàng", "Sản phẩm"] and len(rows[0]) == 12
     found = {(r[0], r[3]): r[7:11] for r in rows[1:]}
     assert found == {("CL1", "MO-250"): ["20", "0", "60", "4.7"], ("K01", "CF-500"): ["12", "0", "6", "28.0"],
                      ("K01", "CF-250"): ["3", "0", "0", ""], ("K01", "MO-250"): ["-2", "0", "0", ""],
                      ("K02", "CF-250"): ["0", "7", "0", ""]}
-    assert rows[1][1] == "Điểm CL1" and rows[1][11]
+    assert rows[1][1] == "Điểm CL1" and rows[1][11] == "Thấp"
     sheet = read_xlsx(reviewer_page.get("/review/stock/export.xlsx?producer=1"))
-    assert len(sheet[0]) == 12
+    assert sheet[0][0] == "Điểm" and sheet[0][8] == "Đang chuyển đến"
     assert {(r[0], r[3]): tuple(r[7:11]) for r in sheet[1:]} == {
         ("K01", "CF-500"): (12, 0, 6, 28), ("K01", "CF-250"): (3, 0, 0, None), ("K02", "CF-250"): (0, 7, 0, None)}
 
