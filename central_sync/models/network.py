@@ -61,6 +61,7 @@ class Alert(Base):
     """Something the central office should look at: an oversell, a transfer that arrived short, ..."""
 
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_kind_created_at", "kind", "created_at"),)  # the alerts page, by kind
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
