@@ -1,5 +1,5 @@
 """Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
-and `revoke`, `seed-demo`, `demo-kiosk`."""
+and `revoke`, `seed-demo`, `demo-kiosk`, `generate-history`."""
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -94,6 +94,22 @@ def demo_kiosk(location_code: str, new_kiosk: bool) -> None:
     click.echo(token)
 
 
+@click.command("generate-history")
+@click.option("--years", type=click.FloatRange(0.01, 20), default=3, show_default=True)
+@click.option("--lines", type=click.IntRange(1), default=5_000_000, show_default=True, help="Sale lines in all.")
+@click.option("--seed", type=int, default=2024, show_default=True)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="The last day (default: today).")
+@click.option("--force", is_flag=True, help="Even on a database with real sales, or with history already.")
+@with_appcontext
+def generate_history(years: float, lines: int, seed: int, until, force: bool) -> None:
+    """Generate YEARS of demo sales at the sale points (COPY on PostgreSQL: minutes for 5 million lines)."""
+    from central_sync.demo import history
+
+    ensure_database()
+    summary = run_and_commit(lambda: history.generate(years, lines, seed, until=until and until.date(), force=force))
+    click.echo(f"Generated {history.describe(summary)}.")
+
+
 def register(app) -> None:
-    for command in (users, devices, seed_demo, demo_kiosk):
+    for command in (users, devices, seed_demo, demo_kiosk, generate_history):
         app.cli.add_command(command)
