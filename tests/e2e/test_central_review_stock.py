@@ -21,7 +21,7 @@ from central_sync.review import producers
 from central_sync.review.stock import days_of_cover
 from central_sync.stock.services import create_transfer, move_stock, receive_transfer
 from tests.central_sync.conftest import central_app, sqlite_template  # noqa: F401
-from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: F401
+from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
