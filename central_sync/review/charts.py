@@ -61,10 +61,10 @@ def nice_ticks(low: int, high: int, wanted: int = 4) -> list[int]:
     return list(range(first, last + step, step))
 
 
-def _svg(height: int, title: str, desc: str, body: list[str], css_class: str) -> Markup:
+def _svg(height: int, title: str, desc: str, body: list[str], css_class: str, width: int = WIDTH) -> Markup:
     ident = f"chart-{next(_ids)}"
     return Markup(
-        f'<svg class="chart {css_class}" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'<svg class="chart {css_class}" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" preserveAspectRatio="xMidYMid meet" {FONT}>'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
         + "".join(body) + "</svg>")
@@ -84,11 +84,12 @@ def _bar(x: float, y: float, width: float, height: float, value: int, tip: str) 
 
 
 def column_chart(points: Sequence[tuple[str, int]], *, title: str, desc: str, money: bool = True,
-                 height: int = 300) -> Markup:
-    """Vertical bars over time, one per (label, value), left to right; a value axis with round ticks."""
+                 height: int = 280, width: int = 1000) -> Markup:
+    """Vertical bars over time, one per (label, value), left to right; a value axis with round ticks. Meant
+    for a card as wide as the page (``width`` units then are about a CSS pixel on a laptop)."""
     fmt: Callable[[int], str] = short_vnd if money else short_number
     left, right, top, bottom = 92, 12, 14, 40
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom
     values = [value for _label, value in points] or [0]
     ticks = nice_ticks(min(values), max(values))
     low, high = ticks[0], ticks[-1]
@@ -96,19 +97,19 @@ def column_chart(points: Sequence[tuple[str, int]], *, title: str, desc: str, mo
     body = []
     for tick in ticks:
         y = y_of(tick)
-        body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="{INK if tick == 0 else GRID}" stroke-width="1"/>')
         body.append(_text(left - 8, y + 4, fmt(tick), "end"))
     slot = plot_w / max(len(points), 1)
-    every = max(1, math.ceil(len(points) / 10))  # at most about ten date labels under the axis
+    every = max(1, math.ceil(len(points) / 12))  # at most about twelve date labels under the axis
     zero = y_of(0)
     for index, (label, value) in enumerate(points):
         x = left + index * slot
         y = min(zero, y_of(value))
         body.append(_bar(x + slot * 0.15, y, slot * 0.7, abs(y_of(value) - zero), value, f"{label}: {fmt(value)}"))
         if index % every == 0:
-            body.append(_text(x + slot / 2, height - bottom + 18, label, "middle", 12))
-    return _svg(height, title, desc, body, "chart-columns")
+            body.append(_text(x + slot / 2, height - bottom + 20, label, "middle"))
+    return _svg(height, title, desc, body, "chart-columns", width)
 
 
 def bar_chart(rows: Sequence[tuple[str, int]], *, title: str, desc: str, money: bool = True) -> Markup:

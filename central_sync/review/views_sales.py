@@ -135,8 +135,8 @@ def sales_breakdown(group_by: str):
         [(str(row["label"]), row["revenue_vnd"]) for row in charted],
         title=_("Revenue by %(group)s, net of refunds", group=str(GROUP_LABELS[group_by]).lower()),
         desc=_("%(count)s of %(total)s rows, highest revenue first, %(first)s – %(last)s.",
-               count=len(charted), total=len(rows), first=f"{shown.first_day:%d/%m/%Y}",
-               last=f"{shown.last_day:%d/%m/%Y}")) if rows else None
+               count=len(charted), total=len(rows), first=shown.first_day.strftime("%d/%m/%Y"),
+               last=shown.last_day.strftime("%d/%m/%Y"))) if rows else None
     return render_template("review/sales_breakdown.html", window=shown, group_by=group_by, rows=rows, chart=chart,
                            groups=GROUP_LABELS, periods=PERIOD_LABELS, charted=len(charted),
                            total_qty=sum(r["qty"] for r in rows), total_vnd=sum(r["revenue_vnd"] for r in rows))

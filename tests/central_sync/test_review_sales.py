@@ -40,7 +40,8 @@ def push_sales(api: Api, sales: list) -> list[str]:
         total = sum(qty * price for _sku, qty, price in lines)
         events.append({"seq": seq, "id": str(uuid.uuid4()), "type": "sale", "occurred_at": when, "payload": {
             "id": sale_id, "number": f"S-{sale_id[:8]}", "created_at": when, "total_vnd": total,
-            "lines": [{"sku": sku, "qty": qty, "unit_price_vnd": price, "discount_vnd": 0} for sku, qty, price in lines],
+            "lines": [{"sku": sku, "qty": qty, "unit_price_vnd": price, "discount_vnd": 0}
+                      for sku, qty, price in lines],
             "payments": [{"method": "cash", "amount_vnd": total}]}})
         ids.append(sale_id)
     response = api.post("/sync/push", json={"protocol": 1, "events": events})
@@ -112,7 +113,8 @@ def series_rows(html: str) -> list[tuple[str, int, str]]:
 def table_rows(html: str, table_id: str) -> list[tuple[str, ...]]:
     table = re.search(rf'<table class="table" id="{table_id}">(.*?)</table>', html, re.S).group(1)
     body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
-    return [tuple(unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+    cells = lambda row: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)  # noqa: E731
+    return [tuple(unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells(row))
             for row in re.findall(r"<tr data-key[^>]*>(.*?)</tr>", body, re.S)]
 
 
@@ -256,7 +258,8 @@ def test_axis_labels_read_as_vietnamese_money(app):
         assert charts.short_vnd(-3_400_000_000) in ("-3,4 tỷ ₫", "-3,4 bn ₫")
         assert charts.short_number(12_345) == "12.345"
         assert charts.nice_ticks(0, 468_000) == [0, 200_000, 400_000, 600_000]
-        assert charts.nice_ticks(-80_000, 0) == [-80_000, -60_000, -40_000, -20_000, 0] and charts.nice_ticks(0, 0) == [0, 1]
+        assert charts.nice_ticks(-80_000, 0) == [-80_000, -60_000, -40_000, -20_000, 0]
+        assert charts.nice_ticks(0, 0) == [0, 1]
 
 
 @pytest.mark.parametrize("path, header", [
