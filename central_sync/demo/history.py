@@ -18,6 +18,8 @@ makes, as the sync and the stock services would have written it:
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import queue
 import random
@@ -60,8 +62,11 @@ COLUMNS = {
     "transfers": ("id", "from_location_id", "to_location_id", "status", "shipped_at", "received_at", "updated_at"),
     "transfer_lines": ("transfer_id", "product_id", "qty", "received_qty"),
     "stock_movements": ("location_id", "product_id", "delta", "reason", "detail", "ref", "device_id", "created_at"),
+    "sync_events": ("id", "device_id", "location_id", "seq", "type", "occurred_at", "payload", "fingerprint",
+                    "status", "code", "received_at"),
     "alerts": ("kind", "location_id", "sku", "ref", "message", "created_at"),
 }
+REJECTED_RATE = 0.0005  # sales a kiosk sent that central could not apply (an SKU it no longer knows)
 
 
 @dataclass(frozen=True)
@@ -392,11 +397,28 @@ class _Generator:
                 if balances[location_id, product_id] < 0:
                     self._alert("oversell", location_id, sku, sale_id,
                                 f"{sku}: sold beyond stock, balance {balances[location_id, product_id]}", received)
+            if rng.random() < REJECTED_RATE:
+                self._rejected(point, at, received)
             if rng.random() < REFUND_RATE:
                 product_id, sku, qty, amount, *_ = rng.choice(lines)
                 when = day + timedelta(days=rng.randint(0, 5))
                 if when <= min(self.until, self.closed[location_id]):
                     self.pending_refunds[when].append((point, sale_id, at, product_id, 1, amount // qty))
+
+    def _rejected(self, point: _Point, at: datetime, received: str) -> None:
+        """A sale event refused by central (kept for review with its alert); only refused events are made:
+        applied ones would be a row of sync_events per sale."""
+        self.numbers[point.id] += 1
+        seq, event_id, sku = self.numbers[point.id], self._id(at), f"OLD-{self.rng.randrange(100):02d}"
+        payload = {"id": self._id(at), "number": f"{point.code}-{seq}", "created_at": at.isoformat(),
+                   "lines": [{"sku": sku, "qty": 1, "unit_price_vnd": 50_000}], "total_vnd": 50_000}
+        payload = json.dumps(payload, ensure_ascii=False)
+        if self.sink.postgresql:
+            payload = payload.replace("\\", "\\\\")
+        self.sink.add("sync_events", (event_id, point.device_id, point.id, seq, "sale", self.sink.stamp(at), payload,
+                                      hashlib.sha256(payload.encode()).hexdigest(), "rejected", "unknown_product",
+                                      received))
+        self._alert("rejected_event", point.id, sku, event_id, f"sale #{seq}: No product has SKU {sku}.", received)
 
     def _refund(self, day: date, point: _Point, sale_id: str, sold_at: datetime, product_id: int, qty: int,
                 amount: int) -> None:

@@ -19,7 +19,7 @@ from typing import Callable
 
 # The modules whose measures run, in this order. A later issue adds its module here.
 MODULES = ("tests.bench.sale", "tests.bench.memory", "tests.bench.search", "tests.bench.sell_page",
-           "tests.bench.receipt", "tests.bench.central", "tests.bench.sync")
+           "tests.bench.receipt", "tests.bench.central", "tests.bench.sync", "tests.bench.review")
 
 DIGITS = {"ms": 2, "MB": 1, "KB": 1, "×": 2, "s": 1}
 

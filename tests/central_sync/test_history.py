@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from central_sync.demo import history
 from central_sync.extensions import db
 from central_sync.models import (SELLING_KINDS, Alert, Device, Location, Payment, Refund, RefundLine, Sale, SaleLine,
-                                 StockMovement, Transfer, TransferLine)
+                                 StockMovement, SyncEvent, Transfer, TransferLine)
 from central_sync.protocol import Conflict
 from tests.central_sync.conftest import central_app
 from tests.central_sync.tools import assert_balances_match_ledger
@@ -57,6 +57,7 @@ def test_history_adds_up(app):
         assert count(Transfer, Transfer.status == "in_transit") >= 1
         # Two points silent for days, their devices saying so; every point has a device that synced.
         assert count(Alert, Alert.kind == "kiosk_silent") == 2
+        assert count(SyncEvent, SyncEvent.status == "rejected") == count(Alert, Alert.kind == "rejected_event")
         synced = db.session.scalars(select(Device.last_sync_at).where(Device.revoked_at.is_(None))).all()
         assert len(synced) == 22 and all(synced)
         assert len({moment.date() for moment in synced}) == 3
