@@ -108,8 +108,8 @@ def alerts_export(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     header = [_("Time"), _("Kind"), _("Location"), _("SKU"), _("Concerns"), _("Message")]
-    rows = [[local_time(datetime.fromisoformat(alert["created_at"])), str(KINDS.get(alert["kind"], alert["kind"])), alert["location"], alert["sku"],
-             alert["ref"], alert["message"]] for alert in _alerts(*_alert_filters())]
+    rows = [[local_time(datetime.fromisoformat(alert["created_at"])), str(KINDS.get(alert["kind"], alert["kind"])),
+             alert["location"], alert["sku"], alert["ref"], alert["message"]] for alert in _alerts(*_alert_filters())]
     return send_table(fmt, "canh-bao", header, rows, sheet=_("Alerts"))
 
 

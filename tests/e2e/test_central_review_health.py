@@ -1,7 +1,8 @@
 """Kiosk health and alerts in Chromium at laptop (1440x900) and tablet (1280x800) sizes, on central's demo
 data (`seed-demo`, then: KPA-01 pushes sales and an event central rejects, saying it holds 3 more; EKA-01's
-push is refused with a gap; KPA-01 oversells at an outdated price; KPA-02 last synced two days ago; a transfer to KPA-01 received short): the figures
-against the database, the silent kiosks highlighted, the alerts filtered and a detail opened."""
+push is refused with a gap; KPA-01 oversells at an outdated price; KPA-02 last synced two days ago; a transfer
+to KPA-01 received short): the figures against the database, the silent kiosks highlighted, the alerts filtered
+and a detail opened."""
 import re
 import shutil
 import threading
@@ -145,7 +146,8 @@ def test_the_alerts_page_on_the_demo_data(page, central):
     with app.app_context():
         found = alerts(app.config["CERTIFICATE_WARNING_DAYS"], app.config["LOW_STOCK_THRESHOLD"])
     kinds = {alert["kind"] for alert in found}
-    assert {"oversell", "outdated_price", "rejected_event", "transfer_discrepancy", "low_stock", "kiosk_silent"} <= kinds
+    assert {"oversell", "outdated_price", "rejected_event", "transfer_discrepancy", "low_stock",
+            "kiosk_silent"} <= kinds
     page.locator(".nav a[href='/review/alerts']").click()
     expect(page).to_have_url(re.compile(r"/review/alerts$"))
     expect(page.locator("table[data-table=alerts] tbody tr[data-kind]")).to_have_count(len(found))
