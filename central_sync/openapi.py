@@ -2,6 +2,7 @@
 (central_sync.protocol.openapi_document, which the kiosk's description uses too)."""
 from flask import Blueprint, current_app
 
+from central_sync.models import ALERT_KINDS
 from central_sync.network.api import DeviceIn
 from central_sync.protocol import LoginBody, openapi_document
 from central_sync.protocol.sync import MAX_PULL_LIMIT, PULL_LIMIT, PushIn
@@ -28,6 +29,10 @@ QUERIES = {  # endpoint -> the query parameters it reads (all optional)
     "reports_api.sales": [_LOCATION, *_WINDOW,
                           {"name": "page", "description": "Pages count from 1",
                            "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+    "reports_api.alerts": [
+        {"name": "kind", "schema": {"type": "string", "enum": list(ALERT_KINDS)}},
+        {**_LOCATION, "description": "Alerts at this location's code"},
+    ],
     "sync_api.pull": [
         {"name": "cursor", "description": "The cursor of the last pull; none: everything", "schema": {"type": "string"}},
         {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT, "default": PULL_LIMIT}},

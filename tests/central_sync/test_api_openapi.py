@@ -107,5 +107,6 @@ def test_query_parameters_are_described(spec):
                if p["in"] == "query")
     described = {key for key, op in operations(spec).items() if any(p["in"] == "query" for p in op["parameters"])}
     assert set(queries("get", "/sync/pull")) == {"cursor", "limit"}
+    assert set(queries("get", "/alerts")) == {"kind", "location"}
     assert described == {("get", "/stock"), ("get", "/transfers"), ("get", "/sales"), ("get", "/reports/sales"),
-                         ("get", "/sync/pull")}
+                         ("get", "/sync/pull"), ("get", "/alerts")}
