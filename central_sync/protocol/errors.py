@@ -1,5 +1,6 @@
 """The contract's JSON error envelope: the exceptions services raise and the one handler that answers them."""
 from flask import current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -83,6 +84,17 @@ def register_error_handlers(app) -> None:
             return error
         status = error.code or 500
         return json_error(status, GENERIC_CODES.get(status, "error"), error.description or error.name)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """SQLite's one writer still busy after its timeout: a moment's overload, not a fault. A client
+        tries again later (a kiosk's sync does: nothing is lost)."""
+        if "locked" not in str(error.orig).lower():
+            return unexpected_error(error)
+        current_app.logger.warning("database busy on %s %s", request.method, request.path)
+        answer, status = json_error(503, "busy", "The server is busy; try again in a few seconds.")
+        answer.headers["Retry-After"] = "5"
+        return answer, status
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -2,6 +2,7 @@
 import pytest
 from flask_migrate import check
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from central_sync import create_app
 from central_sync.database import normalise_url
@@ -41,3 +42,18 @@ def test_postgresql_urls_mean_psycopg_3(url, expected):
 def test_the_migrations_build_exactly_the_models_schema(app):
     with app.app_context():
         check()  # raises when autogenerate would find a difference
+
+
+@pytest.mark.parametrize("cause, status, code", [("database is locked", 503, "busy"),
+                                                  ("disk I/O error", 500, "internal_error")])
+def test_a_database_still_locked_after_its_timeout_is_503_busy(app, client, monkeypatch, cause, status, code):
+    """SQLite's one writer busy past busy_timeout (a moment's overload) is 503 with Retry-After, which a kiosk
+    retries; any other database failure stays a 500."""
+    def failing(*_args, **_kwargs):
+        raise OperationalError("SELECT ...", {}, Exception(cause))
+
+    monkeypatch.setattr("central_sync.network.services.device_for_token", failing)
+    response = client.post("/api/v1/sync/push", json={"protocol": 1, "events": []},
+                           headers={"Authorization": "Bearer x"})
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
+    assert response.headers.get("Retry-After") == ("5" if status == 503 else None)
