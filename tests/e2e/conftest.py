@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from kiosk.extensions import db
 from kiosk.printing import worker
+from tests.central_sync.conftest import sqlite_template  # noqa: F401  central's migrated schema, for its pages
 from tests.conftest import kiosk_app
 from tests.fake_printer import FakePrinter
 from tests.kiosk.apitools import cheap_password_hashes, demo_database

@@ -4,15 +4,12 @@ push is refused with a gap; KPA-01 oversells at an outdated price; KPA-02 last s
 to KPA-01 received short): the figures against the database, the silent kiosks highlighted, the alerts filtered
 and a detail opened."""
 import re
-import shutil
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from central_sync import demo
 from central_sync.extensions import db
@@ -20,13 +17,11 @@ from central_sync.models import SELLING_KINDS, Device, Location, utcnow
 from central_sync.reports.alerts import alerts
 from central_sync.review import health
 from central_sync.stock.services import receive_transfer
-from tests.central_sync.conftest import central_app, sqlite_template  # noqa: F401
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.central import SIZES, reviewer_tab, served_central, shot
 from tests.kiosk.apitools import Api
 
 pytestmark = pytest.mark.e2e
 
-SIZES = {"laptop": {"width": 1440, "height": 900}, "tablet": {"width": 1280, "height": 800}}
 AT = "2026-11-29T09:00:00+07:00"
 
 
@@ -68,43 +63,16 @@ def seed(app) -> dict:
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory, sqlite_template):  # noqa: F811
-    folder = tmp_path_factory.mktemp("central-health")
-    shutil.copy(sqlite_template, folder / "central.sqlite3")
-    app = central_app(folder, f"sqlite:///{folder}/central.sqlite3")
-    seeded = seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app, seeded
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def central(tmp_path_factory, sqlite_template):
+    """(base URL, app, what seed gave) of central on the demo data."""
+    with served_central(tmp_path_factory.mktemp("central-health"), sqlite_template, seed) as served:
+        yield served
 
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(request, browser, central):
-    context = browser.new_context(viewport=SIZES[request.param], base_url=central[0], locale="vi-VN")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.size_name = request.param
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto("/login")
-    tab.fill("input[name=username]", "reviewer")
-    tab.fill("input[name=password]", "xemxet-demo")
-    tab.click("button[type=submit]")
-    expect(tab.locator(".topbar")).to_be_visible()
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def shot(tab, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}-{tab.size_name}.png"), full_page=False)
+    with reviewer_tab(browser, central[0], request.param) as tab:
+        yield tab
 
 
 def test_the_kiosk_health_page_on_the_demo_data(page, central):

@@ -4,8 +4,6 @@ refund: the figures by day and by week, the charts' bars, a breakdown and the to
 screenshots in tests/e2e/screenshots/."""
 import random
 import re
-import shutil
-import threading
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -14,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from central_sync.catalog.services import price_of, product_by_sku
 from central_sync.extensions import db
@@ -22,14 +19,12 @@ from central_sync.models import Producer, Product, Refund, RefundLine, Sale, Sal
 from central_sync.network.services import create_device, location_by_code
 from central_sync.protocol import vnd
 from central_sync.reports.services import period_start
-from tests.central_sync.conftest import central_app, sqlite_template  # noqa: F401
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.central import SIZES, reviewer_tab, served_central, shot
 from tests.kiosk.apitools import Api
 
 pytestmark = pytest.mark.e2e
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-SIZES = {"laptop": {"width": 1440, "height": 900}, "tablet": {"width": 1280, "height": 800}}
 KIOSKS = ("KPA-01", "BMT-01", "EKA-01")
 SKUS = ("CF-CB-500", "CF-BM-PHIN", "MO-CP-250", "MC-TL-500", "DIEU-HY-500", "TIEU-CS-DEN", "TC-AKO-KHAN")
 
@@ -112,44 +107,16 @@ def producer_figures(app) -> dict[str, tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory, sqlite_template):  # noqa: F811
-    """Central with the demo data and the pushed sales on SQLite, served on a free loopback port."""
-    folder = tmp_path_factory.mktemp("central-sales")
-    shutil.copy(sqlite_template, folder / "central.sqlite3")
-    app = central_app(folder, f"sqlite:///{folder}/central.sqlite3")
-    seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def central(tmp_path_factory, sqlite_template):
+    """(base URL, app) of central on the demo data."""
+    with served_central(tmp_path_factory.mktemp("central-sales"), sqlite_template, seed) as (url, app, _seeded):
+        yield url, app
 
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(request, browser, central):
-    context = browser.new_context(viewport=SIZES[request.param], base_url=central[0], locale="vi-VN")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.size_name = request.param
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto("/login")
-    tab.fill("input[name=username]", "reviewer")
-    tab.fill("input[name=password]", "xemxet-demo")
-    tab.click("button[type=submit]")
-    expect(tab.locator(".topbar")).to_be_visible()
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def shot(tab, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}-{tab.size_name}.png"), full_page=False)
+    with reviewer_tab(browser, central[0], request.param) as tab:
+        yield tab
 
 
 def shown_series(tab) -> dict[str, tuple[int, str]]:

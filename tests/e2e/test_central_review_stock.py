@@ -3,14 +3,11 @@
 them: sale rows and `sale` movements, one product oversold): the matrix's figures against the database, its
 sticky headers, a filter, and a producer's page."""
 import re
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from central_sync import demo
 from central_sync.catalog.services import price_of, product_by_sku
@@ -20,12 +17,10 @@ from central_sync.network.services import location_by_code
 from central_sync.review import producers
 from central_sync.review.stock import days_of_cover
 from central_sync.stock.services import create_transfer, move_stock, receive_transfer
-from tests.central_sync.conftest import central_app, sqlite_template  # noqa: F401
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.central import SIZES, reviewer_tab, served_central, shot
 
 pytestmark = pytest.mark.e2e
 
-SIZES = {"laptop": {"width": 1440, "height": 900}, "tablet": {"width": 1280, "height": 800}}
 # What KPA-01 sold of the goods it received (20 each): {sku: [(days ago, qty), ...]}; MO-CP-250 oversold.
 SOLD = {"CF-CB-500": [(1, 3), (4, 2), (9, 2)], "MO-CP-250": [(2, 15), (3, 8)], "MC-TL-500": [(20, 5)],
         "CF-BM-CHON": [(5, 1)]}
@@ -53,44 +48,16 @@ def seed(app) -> None:
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory, sqlite_template):  # noqa: F811
-    """Central with the demo data on SQLite, served by werkzeug on a free loopback port: (base URL, app)."""
-    folder = tmp_path_factory.mktemp("central-review")
-    shutil.copy(sqlite_template, folder / "central.sqlite3")
-    app = central_app(folder, f"sqlite:///{folder}/central.sqlite3")
-    seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def central(tmp_path_factory, sqlite_template):
+    """(base URL, app) of central on the demo data."""
+    with served_central(tmp_path_factory.mktemp("central-review"), sqlite_template, seed) as (url, app, _seeded):
+        yield url, app
 
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(request, browser, central):
-    context = browser.new_context(viewport=SIZES[request.param], base_url=central[0], locale="vi-VN")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.size_name = request.param
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto("/login")
-    tab.fill("input[name=username]", "reviewer")
-    tab.fill("input[name=password]", "xemxet-demo")
-    tab.click("button[type=submit]")
-    expect(tab.locator(".topbar")).to_be_visible()
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def shot(tab, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}-{tab.size_name}.png"), full_page=False)
+    with reviewer_tab(browser, central[0], request.param) as tab:
+        yield tab
 
 
 def balance(app, code: str, sku: str) -> int:
