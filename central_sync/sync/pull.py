@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from central_sync.extensions import db
 from central_sync.models import Device, Location, Price, Producer, Product, SyncChange, Transfer, utcnow
@@ -42,9 +43,12 @@ def decode_cursor(cursor: str, epoch: int) -> int:
 def pull(device: Device, cursor: str | None, limit: int) -> dict:
     epoch = changes.epoch(db.session)
     since = 0 if cursor is None else decode_cursor(cursor, epoch)
-    rows = db.session.execute(
+    scopes, later = (0, device.location_id), aliased(SyncChange)
+    rows = db.session.execute(  # a key also noted later in another of these scopes is sent then, once
         select(SyncChange.entity, SyncChange.key, SyncChange.version)
-        .where(SyncChange.version > since, SyncChange.scope.in_((0, device.location_id)))
+        .where(SyncChange.version > since, SyncChange.scope.in_(scopes),
+               ~select(later.version).where(later.entity == SyncChange.entity, later.key == SyncChange.key,
+                                            later.scope.in_(scopes), later.version > SyncChange.version).exists())
         .order_by(SyncChange.version).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
