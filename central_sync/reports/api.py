@@ -18,7 +18,7 @@ def _window() -> tuple:
 @api_login_required()
 def sales():
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+    if not (page.isascii() and page.isdigit() and len(page) <= 7) or not 1 <= int(page) <= 1_000_000:
         raise ValidationFailed("page is a whole number from 1.", field="page")
     location = request.args.get("location") or None
     found, pages = services.list_sales(location, *_window(), int(page), current_app.config["SALES_PAGE_SIZE"])

@@ -36,7 +36,7 @@ def push():
 @device_required
 def pull():
     limit = request.args.get("limit", str(PULL_LIMIT))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PULL_LIMIT:
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 4) or not 1 <= int(limit) <= MAX_PULL_LIMIT:
         raise ValidationFailed(f"limit is a whole number from 1 to {MAX_PULL_LIMIT}.", field="limit")
     answer = jsonify(pulling.pull(g.device, request.args.get("cursor") or None, int(limit)))
     reported.note(g.device, request.headers)

@@ -52,6 +52,7 @@ def test_sales_filter_by_location_and_local_dates(reviewer, sales):
 
 
 @pytest.mark.parametrize("query, field", [("page=0", "page"), ("page=x", "page"), ("page=-1", "page"),
+                                          ("page=%C2%B2", "page"), ("page=" + "9" * 5000, "page"),
                                           ("from=yesterday", "from"), ("to=2026-13-01", "to"),
                                           ("location=NOPE", "location")])
 def test_bad_sales_queries_are_422(reviewer, sales, query, field):

@@ -322,7 +322,7 @@ def test_a_cursor_this_database_never_gave_must_reset(app, device, case):
     assert pull(device, cursor)["cursor"] == cursor  # the real cursor still works
 
 
-@pytest.mark.parametrize("limit", ["0", "-1", "1001", "abc", "1.5", " 5"])
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "abc", "1.5", " 5", "²", "9" * 5000])
 def test_a_bad_limit_is_a_validation_error(device, limit):
     assert_error(device.get("/sync/pull", query_string={"limit": limit}), 422, "validation_error", "limit")
 
