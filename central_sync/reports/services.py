@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from central_sync.extensions import db
 from central_sync.models import Location, Producer, Product, Refund, RefundLine, Sale, SaleLine
 from central_sync.network.services import location_by_code
+from central_sync.reports import summary
 from central_sync.protocol import ValidationFailed
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,16 +62,20 @@ def sales_report(group_by: str, start, stop) -> list[dict]:
     """Quantity and revenue per group, net of refunds (a refund counts when it was made)."""
     key, label = GROUPS[group_by]
     rows: dict = {}
-    for sign, line, head, qty, amount in ((1, SaleLine, Sale, SaleLine.qty, SaleLine.total_vnd),
-                                          (-1, RefundLine, Refund, RefundLine.qty, RefundLine.amount_vnd)):
-        query = (select(key, label, func.sum(qty), func.sum(amount)).select_from(line)
-                 .join(head, head.id == (line.sale_id if line is SaleLine else line.refund_id))
-                 .join(Product, Product.id == line.product_id).join(Producer, Producer.id == Product.producer_id)
-                 .join(Location, Location.id == head.location_id).group_by(key, label))
-        for group, name, total_qty, total_amount in db.session.execute(_window(query, head.created_at, start, stop)):
-            row = rows.setdefault(group, {"key": group, "label": _label(group_by, name), "qty": 0, "revenue_vnd": 0})
-            row["qty"] += sign * int(total_qty)
-            row["revenue_vnd"] += sign * int(total_amount)
+    window = summary.parts(start, stop)  # whole months and days from the summary, the ends of days from the lines
+    found = summary.report(key, label, window)
+    for raw_start, raw_stop in window.raw:
+        for sign, line, head, qty, amount in ((1, SaleLine, Sale, SaleLine.qty, SaleLine.total_vnd),
+                                              (-1, RefundLine, Refund, RefundLine.qty, RefundLine.amount_vnd)):
+            query = (select(key, label, sign * func.sum(qty), sign * func.sum(amount)).select_from(line)
+                     .join(head, head.id == (line.sale_id if line is SaleLine else line.refund_id))
+                     .join(Product, Product.id == line.product_id).join(Producer, Producer.id == Product.producer_id)
+                     .join(Location, Location.id == head.location_id).group_by(key, label))
+            found += db.session.execute(_window(query, head.created_at, raw_start, raw_stop)).all()
+    for group, name, total_qty, total_amount in found:
+        row = rows.setdefault(group, {"key": group, "label": _label(group_by, name), "qty": 0, "revenue_vnd": 0})
+        row["qty"] += int(total_qty)
+        row["revenue_vnd"] += int(total_amount)
     return sorted(rows.values(), key=lambda row: (-row["revenue_vnd"], str(row["key"])))
 
 
@@ -108,16 +113,21 @@ def _next_period(start: date, period: str) -> date:
 def sales_by_day(start: datetime, stop: datetime) -> dict[date, tuple[int, int]]:
     """{local day: (qty, revenue_vnd)} net of refunds (a refund counts on the day it was made) for the days with
     any sale or refund in [start, stop)."""
+    window = summary.parts(start, stop, months=False)  # whole days from the summary, the ends from the lines
     days: dict[date, tuple[int, int]] = {}
-    for sign, line, head, qty, amount in ((1, SaleLine, Sale, SaleLine.qty, SaleLine.total_vnd),
-                                          (-1, RefundLine, Refund, RefundLine.qty, RefundLine.amount_vnd)):
-        day = _local_day(head.created_at)
-        query = (select(day, func.sum(qty), func.sum(amount)).select_from(line)
-                 .join(head, head.id == (line.sale_id if line is SaleLine else line.refund_id)).group_by(day))
-        for found, total_qty, total_amount in db.session.execute(_window(query, head.created_at, start, stop)):
-            found = found if isinstance(found, date) else date.fromisoformat(found)
-            old_qty, old_amount = days.get(found, (0, 0))
-            days[found] = (old_qty + sign * int(total_qty), old_amount + sign * int(total_amount))
+    for first, stop_day in window.days:
+        days.update(summary.by_day(first, stop_day))
+    for raw_start, raw_stop in window.raw:
+        for sign, line, head, qty, amount in ((1, SaleLine, Sale, SaleLine.qty, SaleLine.total_vnd),
+                                              (-1, RefundLine, Refund, RefundLine.qty, RefundLine.amount_vnd)):
+            day = _local_day(head.created_at)
+            query = (select(day, func.sum(qty), func.sum(amount)).select_from(line)
+                     .join(head, head.id == (line.sale_id if line is SaleLine else line.refund_id)).group_by(day))
+            for found, total_qty, total_amount in db.session.execute(_window(query, head.created_at, raw_start,
+                                                                             raw_stop)):
+                found = found if isinstance(found, date) else date.fromisoformat(found)
+                old_qty, old_amount = days.get(found, (0, 0))
+                days[found] = (old_qty + sign * int(total_qty), old_amount + sign * int(total_amount))
     return days
 
 
@@ -132,7 +142,16 @@ def sales_series(period: str, first_day: date, last_day: date) -> list[dict]:
     while cursor <= last_day:
         rows[cursor] = {"period": cursor, "qty": 0, "revenue_vnd": 0}
         cursor = _next_period(cursor, period)
-    for day, (qty, amount) in sales_by_day(start, stop).items():
+    found = {}
+    if period == "month":  # whole months from the monthly summary, the days around them day by day
+        window = summary.parts(start, stop)
+        for first, stop_month in window.months:
+            found.update(summary.by_month(first, stop_month))
+        for first, stop_day in window.days:
+            found.update(summary.by_day(first, stop_day))
+    else:
+        found = sales_by_day(start, stop)
+    for day, (qty, amount) in found.items():
         row = rows[period_start(day, period)]
         row["qty"] += qty
         row["revenue_vnd"] += amount

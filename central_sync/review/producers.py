@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from central_sync.extensions import db
-from central_sync.models import Product, Refund, RefundLine, Sale, SaleLine, utcnow
+from central_sync.models import Product, Refund, RefundLine, Sale, SaleLine, SalesMonthly, utcnow
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 MONTH_CHOICES = (12, 24, 36)
@@ -29,7 +29,11 @@ def _month(column):
 
 def producer_sales(producer_id: int, since: datetime) -> list[dict]:
     """Per (month, product) of this producer's goods since ``since``: quantity and revenue sold, refunded and
-    net (a refund counts in the month it was made). Two grouped queries."""
+    net (a refund counts in the month it was made). Two grouped queries; one on the monthly summary when
+    ``since`` is a month's first local midnight (as first_month gives)."""
+    local = since.astimezone(LOCAL)
+    if local.day == 1 and local.time() == time():
+        return _from_summary(producer_id, local.date())
     rows: dict[tuple[str, int], dict] = {}
     for kind, line, head, head_id, amount in (("sold", SaleLine, Sale, SaleLine.sale_id, SaleLine.total_vnd),
                                               ("refunded", RefundLine, Refund, RefundLine.refund_id,
@@ -47,6 +51,23 @@ def producer_sales(producer_id: int, since: datetime) -> list[dict]:
     for row in rows.values():
         row["net_qty"], row["net_vnd"] = row["sold_qty"] - row["refunded_qty"], row["sold_vnd"] - row["refunded_vnd"]
     return [rows[key] for key in sorted(rows)]
+
+
+def _from_summary(producer_id: int, first: date) -> list[dict]:
+    """producer_sales from ``first`` (a month's first day) on, read from sales_monthly: the same rows."""
+    rows = []
+    for month, product_id, *sums in db.session.execute(
+            select(SalesMonthly.month, SalesMonthly.product_id, func.sum(SalesMonthly.sold_qty),
+                   func.sum(SalesMonthly.sold_vnd), func.sum(SalesMonthly.refunded_qty),
+                   func.sum(SalesMonthly.refunded_vnd))
+            .join(Product, Product.id == SalesMonthly.product_id)
+            .where(Product.producer_id == producer_id, SalesMonthly.month >= first)
+            .group_by(SalesMonthly.month, SalesMonthly.product_id)):
+        sold_qty, sold_vnd, refunded_qty, refunded_vnd = map(int, sums)
+        rows.append({"month": f"{month:%Y-%m}", "product_id": product_id, "sold_qty": sold_qty, "sold_vnd": sold_vnd,
+                     "refunded_qty": refunded_qty, "refunded_vnd": refunded_vnd, "net_qty": sold_qty - refunded_qty,
+                     "net_vnd": sold_vnd - refunded_vnd})
+    return sorted(rows, key=lambda row: (row["month"], row["product_id"]))
 
 
 def _add(into: dict, row: dict) -> None:
