@@ -85,8 +85,10 @@ export RUN_DEMO
 run: $(STAMP) translations
 	@sh -c "$$RUN_DEMO"
 
+# Two workers (the CI machine has two cores), each test file on one worker, each worker its own PostgreSQL
+# database beside TEST_DATABASE_URL's (tests/central_sync/conftest.py).
 test: $(STAMP) translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP) translations
 	$(BIN)/python -m tests.bench

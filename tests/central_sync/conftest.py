@@ -8,14 +8,17 @@ import shutil
 from functools import partial
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from central_sync import create_app
 from central_sync.auth import services as auth_services
 from central_sync.catalog.services import set_price, upsert_producer, upsert_product
 from central_sync.cli import ensure_database
+from central_sync.database import normalise_url
 from central_sync.extensions import db
 from central_sync.models import Base, Location
 from central_sync.network.services import upsert_location
@@ -56,6 +59,7 @@ def postgresql_url(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("CI must run the central tests on PostgreSQL: set TEST_DATABASE_URL.")
         pytest.skip("TEST_DATABASE_URL is not set")
+    url = own_database(url, os.environ.get("PYTEST_XDIST_WORKER"))
     app = central_app(tmp_path_factory.mktemp("central-pg"), url)
     with app.app_context():
         with db.engine.begin() as connection:
@@ -64,6 +68,20 @@ def postgresql_url(tmp_path_factory):
         ensure_database()
         db.engine.dispose()
     return url
+
+
+def own_database(url: str, worker: str | None) -> str:
+    """``url``, or for a pytest-xdist worker (`make test` runs two) a database of its own beside it, made
+    when missing: each session empties its database's schema, which two workers must not share."""
+    if not worker:
+        return url
+    named = make_url(normalise_url(url))
+    own = named.set(database=f"{named.database}_{worker}")
+    with psycopg.connect(host=named.host, port=named.port, user=named.username, password=named.password,
+                         dbname=named.database, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own.database,)).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{own.database}"')
+    return own.render_as_string(hide_password=False)
 
 
 TRUNCATE = text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(Base.metadata.tables)))
