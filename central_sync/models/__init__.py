@@ -5,7 +5,7 @@ from central_sync.models.network import ALERT_KINDS, LOCATION_KINDS, SELLING_KIN
 from central_sync.models.sales import Payment, Refund, RefundLine, Sale, SaleLine
 from central_sync.models.stock import (ADJUSTMENT_REASONS, MOVEMENT_REASONS, TRANSFER_STATUSES, StockBalance,
                                        StockMovement, Transfer, TransferLine)
-from central_sync.models.summary import SalesDaily, SalesMonthly
+from central_sync.models.summary import SalesDaily, SalesDayCount, SalesMonthly
 from central_sync.models.sync import EVENT_STATUSES, SyncChange, SyncClock, SyncEvent
 from central_sync.models.users import ROLES, ApiToken, LoginFailure, User
 
@@ -13,7 +13,7 @@ __all__ = [
     "ADJUSTMENT_REASONS", "ALERT_KINDS", "EVENT_STATUSES", "LOCATION_KINDS", "MOVEMENT_REASONS", "OCOP_GROUPS",
     "PRODUCER_KINDS", "ROLES", "SELLING_KINDS", "TRANSFER_STATUSES",
     "Alert", "ApiToken", "Base", "Device", "Location", "LoginFailure", "Payment", "Price", "Producer", "Product",
-    "Refund", "RefundLine", "Sale", "SaleLine", "SalesDaily", "SalesMonthly", "StockBalance", "StockMovement",
-    "SyncChange", "SyncClock", "SyncEvent", "Transfer",
+    "Refund", "RefundLine", "Sale", "SaleLine", "SalesDaily", "SalesDayCount", "SalesMonthly", "StockBalance",
+    "StockMovement", "SyncChange", "SyncClock", "SyncEvent", "Transfer",
     "TransferLine", "User", "new_id", "utcnow",
 ]

@@ -36,3 +36,16 @@ class SalesMonthly(_SalesSummary, Base):
     __table_args__ = (Index("ix_sales_monthly_product_month", "product_id", "month"),)
 
     month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+
+
+class SalesDayCount(Base):
+    """How many sales (and their total) each location made on each local day: what a list of sales counts
+    its pages with, without counting millions of rows. Kept by a trigger on `sales` (migration "sales day
+    counts"), like the tables above."""
+
+    __tablename__ = "sales_day_counts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    sales: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_vnd: Mapped[int] = mapped_column(BigInteger, default=0)

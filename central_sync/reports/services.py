@@ -48,9 +48,10 @@ def _window(query, column, start: datetime | None, stop: datetime | None):
 def list_sales(location_code: str | None, start, stop, page: int, page_size: int) -> tuple[list[dict], int]:
     query = _window(select(Sale, Location.code).join(Location, Location.id == Sale.location_id),
                     Sale.created_at, start, stop)
-    if location_code is not None:
-        query = query.where(Sale.location_id == location_by_code(location_code).id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    location_id = location_by_code(location_code).id if location_code is not None else None
+    if location_id is not None:
+        query = query.where(Sale.location_id == location_id)
+    total = summary.count_sales(location_id, start, stop)  # whole days from sales_day_counts
     rows = db.session.execute(query.order_by(Sale.created_at.desc(), Sale.id)
                               .limit(page_size).offset((page - 1) * page_size)).all()
     sales = [{"id": sale.id, "number": sale.number, "location": code, "created_at": sale.created_at.isoformat(),

@@ -1,4 +1,5 @@
-"""Reading the sales summary (sales_daily, sales_monthly: see central_sync.models.summary) for any window.
+"""Reading the sales summary (sales_daily, sales_monthly, sales_day_counts: see central_sync.models.summary)
+for any window.
 
 A window [start, stop) of UTC moments is cut into the whole local months inside it (read from
 sales_monthly), the whole local days around them (sales_daily) and, at its two ends, what is left of a day
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from central_sync.extensions import db
-from central_sync.models import Location, Producer, Product, SalesDaily, SalesMonthly
+from central_sync.models import Location, Producer, Product, Sale, SalesDaily, SalesDayCount, SalesMonthly
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 Range = tuple  # (first, stop): datetimes for raw parts, dates for summary parts; None is unbounded
@@ -103,3 +104,20 @@ def by_month(first: date | None, stop: date | None) -> dict[date, tuple[int, int
                     func.sum(SalesMonthly.sold_vnd - SalesMonthly.refunded_vnd)).group_by(SalesMonthly.month))
     return {month: (int(qty), int(amount))
             for month, qty, amount in db.session.execute(_between(query, SalesMonthly.month, first, stop))}
+
+
+def count_sales(location_id: int | None, start: datetime | None, stop: datetime | None) -> int:
+    """How many sales (at ``location_id``, or anywhere) were made in [start, stop): the whole days from
+    sales_day_counts, the ends of days counted in `sales`."""
+    found, total = parts(start, stop, months=False), 0
+    for first, stop_day in found.days:
+        query = _between(select(func.coalesce(func.sum(SalesDayCount.sales), 0)), SalesDayCount.day, first, stop_day)
+        if location_id is not None:
+            query = query.where(SalesDayCount.location_id == location_id)
+        total += int(db.session.scalar(query))
+    for raw_start, raw_stop in found.raw:
+        query = _between(select(func.count()).select_from(Sale), Sale.created_at, raw_start, raw_stop)
+        if location_id is not None:
+            query = query.where(Sale.location_id == location_id)
+        total += db.session.scalar(query)
+    return total

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from central_sync.extensions import db
 from central_sync.models import (SELLING_KINDS, Location, Producer, Product, Refund, RefundLine, Sale, SaleLine,
-                                 StockBalance, Transfer, TransferLine, utcnow)
+                                 SalesDaily, StockBalance, Transfer, TransferLine, utcnow)
+from central_sync.reports import summary
 
 COVER_WINDOW_DAYS = 14  # days of cover: on hand / the average daily sales over this many days
 LOW_STOCK_QTY = 5  # defaults of the config's LOW_STOCK_THRESHOLD and LOW_STOCK_COVER_DAYS
@@ -166,16 +167,27 @@ def in_transit(location_ids: list[int], product_ids: list[int]) -> list[tuple[in
 
 
 def net_sold(location_ids: list[int], product_ids: list[int], since: datetime) -> list[tuple[int, int, int]]:
-    """(location id, product id, qty sold minus qty refunded) since ``since`` (a refund counts when made)."""
+    """(location id, product id, qty sold minus qty refunded) since ``since`` (a refund counts when made): the
+    whole local days from the daily summary, the rest of ``since``'s day from the lines."""
     sold: dict[tuple[int, int], int] = {}
-    for sign, line, head, head_id in ((1, SaleLine, Sale, SaleLine.sale_id),
-                                      (-1, RefundLine, Refund, RefundLine.refund_id)):
+    window = summary.parts(since, None, months=False)
+    for first, _stop in window.days:  # from the first midnight after ``since`` on
         for location_id, product_id, qty in db.session.execute(
-                select(head.location_id, line.product_id, func.sum(line.qty)).join(head, head.id == head_id)
-                .where(head.location_id.in_(location_ids), head.created_at >= since,
-                       line.product_id.in_(product_ids))
-                .group_by(head.location_id, line.product_id)):
-            sold[location_id, product_id] = sold.get((location_id, product_id), 0) + sign * int(qty)
+                select(SalesDaily.location_id, SalesDaily.product_id,
+                       func.sum(SalesDaily.sold_qty - SalesDaily.refunded_qty))
+                .where(SalesDaily.location_id.in_(location_ids), SalesDaily.product_id.in_(product_ids),
+                       SalesDaily.day >= first)
+                .group_by(SalesDaily.location_id, SalesDaily.product_id)):
+            sold[location_id, product_id] = sold.get((location_id, product_id), 0) + int(qty)
+    for raw_start, raw_stop in window.raw:
+        for sign, line, head, head_id in ((1, SaleLine, Sale, SaleLine.sale_id),
+                                          (-1, RefundLine, Refund, RefundLine.refund_id)):
+            for location_id, product_id, qty in db.session.execute(
+                    select(head.location_id, line.product_id, func.sum(line.qty)).join(head, head.id == head_id)
+                    .where(head.location_id.in_(location_ids), head.created_at >= raw_start,
+                           head.created_at < raw_stop, line.product_id.in_(product_ids))
+                    .group_by(head.location_id, line.product_id)):
+                sold[location_id, product_id] = sold.get((location_id, product_id), 0) + sign * int(qty)
     return [(l, p, q) for (l, p), q in sold.items()]
 
 

@@ -1,4 +1,4 @@
-"""The sales summary (sales_daily, sales_monthly, kept by triggers) equals the raw lines after pushes, refunds
+"""The sales summary (sales_daily, sales_monthly, sales_day_counts, kept by triggers) equals the raw lines after pushes, refunds
 and the history generator, on SQLite and PostgreSQL; and the reports that read it give exactly what the raw
 lines give, for windows that start and end anywhere (mid-day, at midnight, on a month's first day, open)."""
 import random
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from central_sync.demo import history
 from central_sync.extensions import db
 from central_sync.models import (Location, Producer, Product, Refund, RefundLine, Sale, SaleLine, SalesDaily,
-                                 SalesMonthly)
+                                 SalesDayCount, SalesMonthly)
 from central_sync.reports import services, summary
-from central_sync.review import producers
+from central_sync.review import producers, stock
 from tests.central_sync.test_sync_push import device, event, push, sale  # noqa: F401  (device: a fixture)
 
 LOCAL = services.LOCAL
@@ -52,6 +52,17 @@ def assert_summary_is_the_lines(app):
     with app.app_context():
         daily, monthly = raw_summary()
         assert stored_summary() == (daily, monthly)
+        counted = Counter()
+        for created_at, location_id, total in db.session.execute(select(Sale.created_at, Sale.location_id,
+                                                                        Sale.total_vnd)):
+            counted[created_at.astimezone(LOCAL).date(), location_id] += 1
+            counted[created_at.astimezone(LOCAL).date(), location_id, "vnd"] += total
+        stored = Counter()
+        for day, location_id, sales, total in db.session.execute(select(
+                SalesDayCount.day, SalesDayCount.location_id, SalesDayCount.sales, SalesDayCount.total_vnd)):
+            stored[day, location_id] += sales
+            stored[day, location_id, "vnd"] += total
+        assert +stored == +counted
         return daily
 
 
@@ -108,6 +119,12 @@ def assert_reports_match_the_lines(app, first: date, last: date, windows: int = 
                 start, stop = stop, start
             group_by = list(services.GROUPS)[n % len(services.GROUPS)]
             assert services.sales_report(group_by, start, stop) == raw_report(group_by, start, stop), (start, stop)
+            location = rng.choice([None] + list(db.session.scalars(select(Location.id).order_by(Location.id))))
+            raw_count = select(func.count()).select_from(Sale)
+            raw_count = services._window(raw_count, Sale.created_at, start, stop)
+            if location is not None:
+                raw_count = raw_count.where(Sale.location_id == location)
+            assert summary.count_sales(location, start, stop) == db.session.scalar(raw_count), (location, start, stop)
         for period in services.PERIODS:
             for first_day, last_day in ((first, last), (first + timedelta(days=17), last - timedelta(days=40)),
                                         (last - timedelta(days=3), last)):
@@ -150,6 +167,19 @@ def test_the_summary_follows_the_generator_and_the_reports_match_the_lines(app):
                 since = summary.midnight(first)
                 assert producers.producer_sales(producer_id, since) == \
                     producers.producer_sales(producer_id, since - timedelta(microseconds=1))  # sales: whole seconds
+        # The stock matrix's sales of the last days (from any moment on).
+        locations = list(db.session.scalars(select(Location.id)))
+        products = list(db.session.scalars(select(Product.id)))
+        for since in (summary.midnight(date(2026, 3, 10)) + timedelta(hours=5, seconds=7),
+                      summary.midnight(date(2026, 3, 18)), summary.midnight(date(2026, 3, 31)) - timedelta(hours=1)):
+            raw: dict = {}
+            for head, line, head_id, sign in ((Sale, SaleLine, SaleLine.sale_id, 1),
+                                              (Refund, RefundLine, RefundLine.refund_id, -1)):
+                for location_id, product_id, qty in db.session.execute(
+                        select(head.location_id, line.product_id, line.qty).join(head, head.id == head_id)
+                        .where(head.created_at >= since)):
+                    raw[location_id, product_id] = raw.get((location_id, product_id), 0) + sign * qty
+            assert sorted(stock.net_sold(locations, products, since)) == sorted((l, p, q) for (l, p), q in raw.items())
 
 
 @pytest.mark.parametrize("start, stop, expected", [
