@@ -62,7 +62,7 @@ until answers "$$central_url/healthz"; do
 done
 # 4. The kiosk: enrolled (it pulls its location, the catalogue at its prices, the transfer), the demo users
 #    made, the shipment received in full and the receipt synced to central.
-kiosk enroll "$$central_url" "$$token"
+kiosk enroll -- "$$central_url" "$$token"
 kiosk seed-demo --enrolled
 cat <<EOF
 

@@ -24,7 +24,11 @@ def hash_token(token: str) -> str:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    """256 random bits, URL-safe, never starting with `-` (a device token is typed after
+    `flask --app kiosk enroll URL`, where a leading dash would read as an option)."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def create_user(username: str, password: str, role: str) -> User:

@@ -97,3 +97,12 @@ def test_the_cli_creates_and_revokes_devices(app, world):
     with app.app_context():
         assert device_for_token(token) is None
         assert db.session.scalar(select(Device.revoked_at)) is not None
+
+
+def test_a_device_token_never_starts_with_a_dash(monkeypatch):
+    """It is typed after `flask --app kiosk enroll URL`, where a leading dash reads as an option."""
+    from central_sync.auth import services
+
+    drawn = iter(["-Habc", "-x", "Tok_en"])
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda _n: next(drawn))
+    assert services.new_token() == "Tok_en"
