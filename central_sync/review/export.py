@@ -1,5 +1,5 @@
 """Tables as files for Excel: CSV (UTF-8 with a BOM, comma-separated, quoted by the csv module) and XLSX
-(openpyxl). Any review page can offer its table with one call::
+(XlsxWriter, about twice as fast as openpyxl for writing; the tests read the files back with openpyxl). Any review page can offer its table with one call::
 
     from central_sync.review.export import send_table
     return send_table("csv", "ban-hang-2026-03", [_("Day"), _("Revenue")], rows)
@@ -12,10 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+import xlsxwriter
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
@@ -63,24 +61,18 @@ def _csv(header: list[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def _xlsx(header: list[str], rows: Iterable[Sequence], sheet_title: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    titles = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        titles.append(cell)
-    sheet.append(titles)
-    for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
     out = io.BytesIO()
-    workbook.save(out)
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
+    sheet = workbook.add_worksheet(sheet_title)
+    sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
+    sheet.freeze_panes(1, 0)
+    moment = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, datetime):
+                sheet.write_datetime(number, column, value.replace(tzinfo=None), moment)  # Excel has no zones
+            elif value is not None:
+                sheet.write(number, column, _safe_text(value))
+    workbook.close()
     return out.getvalue()
-
-
-def _xlsx_value(value):
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones
-    return _safe_text(value)
