@@ -107,7 +107,7 @@ def generate_history(years: float, lines: int, seed: int, until, force: bool) ->
 
     ensure_database()
     summary = run_and_commit(lambda: history.generate(years, lines, seed, until=until and until.date(), force=force))
-    click.echo(f"Generated {history.describe(summary)}.")
+    click.echo(f"Generated {summary}.")
 
 
 def register(app) -> None:

@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import queue
 import random
-import threading
 import uuid
 from bisect import bisect
 from collections import Counter, defaultdict
@@ -37,6 +35,7 @@ from central_sync import demo
 from central_sync.extensions import db
 from central_sync.models import SELLING_KINDS, Device, Location, Price, Product, Sale, StockBalance
 from central_sync.network.services import create_device
+from central_sync.demo.bulk import Sink, drop_indexes
 from central_sync.protocol import Conflict
 
 NUMBER_PREFIX = "HIST-"  # the numbers of generated sales; any other sale is a real one
@@ -51,21 +50,6 @@ PAYMENT_METHODS = ("cash", "bank_transfer", "momo")
 PAYMENT_WEIGHTS = (62, 28, 10)
 REFUND_RATE = 0.003
 SHORT_RECEIPT_RATE = 0.01
-FLUSH_ROWS = 50_000
-# Columns of each table written, in the order rows are flushed (a sale before its lines, a transfer before its).
-COLUMNS = {
-    "sales": ("id", "number", "location_id", "device_id", "created_at", "total_vnd", "received_at"),
-    "sale_lines": ("sale_id", "product_id", "qty", "unit_price_vnd", "discount_vnd", "total_vnd"),
-    "payments": ("sale_id", "method", "amount_vnd"),
-    "refunds": ("id", "sale_id", "location_id", "reason", "created_at"),
-    "refund_lines": ("refund_id", "product_id", "qty", "amount_vnd"),
-    "transfers": ("id", "from_location_id", "to_location_id", "status", "shipped_at", "received_at", "updated_at"),
-    "transfer_lines": ("transfer_id", "product_id", "qty", "received_qty"),
-    "stock_movements": ("location_id", "product_id", "delta", "reason", "detail", "ref", "device_id", "created_at"),
-    "sync_events": ("id", "device_id", "location_id", "seq", "type", "occurred_at", "payload", "fingerprint",
-                    "status", "code", "received_at"),
-    "alerts": ("kind", "location_id", "sku", "ref", "message", "created_at"),
-}
 REJECTED_RATE = 0.0005  # sales a kiosk sent that central could not apply (an SKU it no longer knows)
 
 
@@ -80,14 +64,16 @@ class Summary:
     first_day: date
     last_day: date
 
+    def __str__(self) -> str:
+        return (f"{self.sales:,} sales ({self.lines:,} lines), {self.refunds:,} refunds, {self.transfers:,} "
+                f"transfers, {self.movements:,} stock movements, {self.alerts:,} alerts, "
+                f"from {self.first_day.isoformat()} to {self.last_day.isoformat()}")
 
-def real_sales() -> int:
-    """How many sales central holds that the generator did not make."""
-    return db.session.scalar(select(func.count()).select_from(Sale).where(~Sale.number.startswith(NUMBER_PREFIX)))
 
-
-def generated_sales() -> int:
-    return db.session.scalar(select(func.count()).select_from(Sale).where(Sale.number.startswith(NUMBER_PREFIX)))
+def _sales(generated: bool) -> int:
+    """How many sales central holds that the generator made (``generated``), or that it did not (real ones)."""
+    made = Sale.number.startswith(NUMBER_PREFIX)
+    return db.session.scalar(select(func.count()).select_from(Sale).where(made if generated else ~made))
 
 
 def generate(years: float = 3, lines: int = 5_000_000, seed: int = 2024, *, until: date | None = None,
@@ -95,9 +81,9 @@ def generate(years: float = 3, lines: int = 5_000_000, seed: int = 2024, *, unti
     """Add ``lines`` sale lines over the ``years`` up to ``until`` (today, local), and all that goes with them.
     Loads the demo network first when it is missing. Refuses a database with real sales, or with history made
     already, unless ``force``. Does not commit."""
-    existing = generated_sales()
+    existing = _sales(generated=True)
     if not force:
-        if real_sales():
+        if _sales(generated=False):
             raise Conflict("This database holds real sales: history is generated only on a demo database "
                            "(--force to add it anyway).", code="real_sales")
         if existing:
@@ -108,106 +94,6 @@ def generate(years: float = 3, lines: int = 5_000_000, seed: int = 2024, *, unti
     # More history on top of some: other ids and numbers (the same seed would make the same ones again).
     return _Generator(years, lines, f"{seed}+{existing}" if existing else seed,
                       until or datetime.now(LOCAL).date()).run()
-
-
-class _Sink:
-    """Rows buffered per table and written in order: COPY (text) on PostgreSQL, executemany on SQLite.
-
-    Values are ints, strings (times already formatted by ``stamp``) or ``null``. On PostgreSQL a thread of its
-    own writes each COPY while the next rows are made (the server's work overlaps Python's)."""
-
-    def __init__(self):
-        connection = db.session.connection()
-        self.postgresql = connection.dialect.name == "postgresql"
-        self.raw = connection.connection.dbapi_connection
-        self.null = "\\N" if self.postgresql else None
-        self.rows = {table: [] for table in COLUMNS}
-        self.counts = Counter()
-        self.pending = 0
-        self.queue: queue.Queue | None = None
-        self.failure: BaseException | None = None
-        if self.postgresql:
-            self.queue = queue.Queue(maxsize=2)
-            self.writer = threading.Thread(target=self._copy_worker, name="history-copy", daemon=True)
-            self.writer.start()
-
-    def stamp(self, moment: datetime) -> str:
-        if self.postgresql:
-            return moment.isoformat()
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")  # as UTCDateTime stores it
-
-    def close(self) -> None:
-        self.flush()
-        if self.queue is not None:
-            self.queue.put(None)
-            self.writer.join()
-            self.queue = None
-        if self.failure is not None:
-            raise self.failure
-
-    def _copy_worker(self) -> None:
-        while (job := self.queue.get()) is not None:
-            if self.failure is None:
-                try:
-                    for table, data in job:
-                        with self.raw.cursor() as cursor, cursor.copy(
-                                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
-                            copy.write(data)
-                except BaseException as error:  # noqa: BLE001  raised again by close()
-                    self.failure = error
-
-    def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
-        self.pending += 1
-        if self.pending >= FLUSH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.failure is not None:
-            raise self.failure
-        job = []
-        for table, rows in self.rows.items():
-            if rows:
-                self.counts[table] += len(rows)
-                if self.postgresql:
-                    job.append((table, "".join(["\t".join(map(str, row)) + "\n" for row in rows])))
-                else:
-                    columns = COLUMNS[table]
-                    cursor = self.raw.cursor()
-                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                       f"VALUES ({', '.join('?' * len(columns))})", rows)
-                    cursor.close()
-                self.rows[table] = []
-        if job:
-            self.queue.put(job)
-        self.pending = 0
-
-
-BULK_TABLES = ("sales", "sale_lines", "payments", "refunds", "refund_lines", "stock_movements", "alerts",
-               "transfer_lines")
-
-
-def _drop_indexes() -> list[str]:
-    """PostgreSQL: drop the foreign keys and secondary indexes of the tables filled in bulk (in this
-    transaction), returning the statements that make them again. Loading millions of rows then building each
-    index once is several times faster than keeping them up to date row by row."""
-    session = db.session
-    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    keys = session.execute(text(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(:tables) OR confrelid::regclass::text = ANY(:tables)) "
-        "ORDER BY 1, 2"), {"tables": list(BULK_TABLES)}).all()
-    indexes = session.execute(text(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid::regclass::text = ANY(:tables) AND NOT i.indisprimary AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1"),
-        {"tables": list(BULK_TABLES)}).all()
-    for table, name, _ in keys:
-        session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    for name, _ in indexes:
-        session.execute(text(f"DROP INDEX {name}"))
-    return ([definition for _, definition in indexes] +
-            [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in keys])
 
 
 @dataclass(frozen=True)
@@ -224,7 +110,7 @@ class _Generator:
         self.until = until
         self.first = until - timedelta(days=max(1, round(years * 365)) - 1)
         self.now = datetime.combine(until, time(20, 30), LOCAL)
-        self.sink = _Sink()
+        self.sink = Sink()
         self.null = self.sink.null
         self.balances = Counter()  # (location id, product id) -> the delta generated
         self.moving = defaultdict(Counter)  # location id -> product id -> shipped, not received yet
@@ -289,7 +175,7 @@ class _Generator:
     # --- the run -----------------------------------------------------------------------------------
     def run(self) -> Summary:
         self._network()
-        rebuild = _drop_indexes() if self.sink.postgresql else []
+        rebuild = drop_indexes() if self.sink.postgresql else []
         days = [self.first + timedelta(days=n) for n in range((self.until - self.first).days + 1)]
         cells = [(day, point.id, self._day_weight(day) * self.point_weight[point.id])
                  for day in days for point in self.points
@@ -512,10 +398,3 @@ class _Generator:
         db.session.flush()
         if self.sink.postgresql:
             db.session.execute(text("ANALYZE"))
-
-
-def describe(summary: Summary) -> str:
-    return (f"{summary.sales:,} sales ({summary.lines:,} lines), {summary.refunds:,} refunds, "
-            f"{summary.transfers:,} transfers, {summary.movements:,} stock movements, {summary.alerts:,} alerts, "
-            f"from {summary.first_day.isoformat()} to {summary.last_day.isoformat()}")
-
