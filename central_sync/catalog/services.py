@@ -2,6 +2,7 @@
 Never commits."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from central_sync.models import OCOP_GROUPS, PRODUCER_KINDS, Location, Price, Pr
 from central_sync.protocol import Conflict, NotFound, ValidationFailed
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+IN_CHUNK = 900  # ids in one IN (...): under SQLite's and PostgreSQL's limits
 PRODUCT_FIELDS = ("barcode", "name", "unit", "ocop_stars", "ocop_group", "origin_commune", "origin_district",
                   "certificate_no")
 
@@ -187,3 +189,33 @@ def get_product(sku: str) -> Product:
     if product is None:
         raise NotFound("No product has this SKU.")
     return product
+
+
+def location_prices(product_ids: list[int], location_id: int, now: datetime | None = None
+                    ) -> dict[int, tuple[int | None, list[tuple[datetime, int]]]]:
+    """Per product: its price in force now at the location (its override, else the general price; None when
+    it has none yet) and the changes already scheduled, as (from when, price)."""
+    now = now or utcnow()
+    versions: dict[int, dict[bool, list]] = defaultdict(lambda: {True: [], False: []})
+    for start in range(0, len(product_ids), IN_CHUNK):
+        for product_id, where, price, valid_from in db.session.execute(
+                select(Price.product_id, Price.location_id, Price.price_vnd, Price.valid_from)
+                .where(Price.product_id.in_(product_ids[start:start + IN_CHUNK]),
+                       Price.location_id.is_(None) | (Price.location_id == location_id))
+                .order_by(Price.valid_from, Price.id)):
+            versions[product_id][where is not None].append((valid_from, price))
+    out = {}
+    for product_id, by_kind in versions.items():
+        def at(moment, by_kind=by_kind):
+            for override in (True, False):
+                in_force = [price for valid_from, price in by_kind[override] if valid_from <= moment]
+                if in_force:
+                    return in_force[-1]
+            return None
+        current, upcoming = at(now), []
+        for moment in sorted({valid_from for kind in by_kind.values() for valid_from, _ in kind if valid_from > now}):
+            price = at(moment)
+            if price != (upcoming[-1][1] if upcoming else current):
+                upcoming.append((moment, price))
+        out[product_id] = (current, upcoming)
+    return out

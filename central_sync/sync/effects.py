@@ -15,7 +15,7 @@ from central_sync.extensions import db
 from central_sync.models import Device, Refund, RefundLine, Sale
 from central_sync.protocol import DomainError
 from central_sync.stock.services import adjust, move_stock, receive_transfer
-from central_sync.sync.pull import location_prices
+from central_sync.catalog.services import location_prices
 
 
 

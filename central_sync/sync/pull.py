@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from central_sync.catalog.services import IN_CHUNK, location_prices
 from central_sync.extensions import db
-from central_sync.models import Device, Location, Price, Producer, Product, SyncChange, Transfer, utcnow
+from central_sync.models import Device, Location, Producer, Product, SyncChange, Transfer, utcnow
 from central_sync.protocol import Conflict
 from central_sync.stock.services import location_codes, transfer_lines
 from central_sync.sync import changes
-
-CHUNK = 900  # ids in one IN (...): under SQLite's and PostgreSQL's limits
 
 
 def encode_cursor(epoch: int, version: int) -> str:
@@ -72,8 +70,8 @@ def pull(device: Device, cursor: str | None, limit: int) -> dict:
 
 def _load(model, ids: list[str]) -> list:
     found = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = [int(i) if model is not Transfer else i for i in ids[start:start + CHUNK]]
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = [int(i) if model is not Transfer else i for i in ids[start:start + IN_CHUNK]]
         found += db.session.scalars(select(model).where(model.id.in_(chunk)))
     return found
 
@@ -154,33 +152,3 @@ def _products_or_deleted(device: Device, ids: list[str]) -> dict:
 
 RENDER = {"product": _products_or_deleted, "producer": _producers, "price": _prices, "location": _locations,
           "transfer": _transfers}
-
-
-def location_prices(product_ids: list[int], location_id: int, now: datetime | None = None
-                    ) -> dict[int, tuple[int | None, list[tuple[datetime, int]]]]:
-    """Per product: its price in force now at the location (its override, else the general price; None when
-    it has none yet) and the changes already scheduled, as (from when, price)."""
-    now = now or utcnow()
-    versions: dict[int, dict[bool, list]] = defaultdict(lambda: {True: [], False: []})
-    for start in range(0, len(product_ids), CHUNK):
-        for product_id, where, price, valid_from in db.session.execute(
-                select(Price.product_id, Price.location_id, Price.price_vnd, Price.valid_from)
-                .where(Price.product_id.in_(product_ids[start:start + CHUNK]),
-                       Price.location_id.is_(None) | (Price.location_id == location_id))
-                .order_by(Price.valid_from, Price.id)):
-            versions[product_id][where is not None].append((valid_from, price))
-    out = {}
-    for product_id, by_kind in versions.items():
-        def at(moment, by_kind=by_kind):
-            for override in (True, False):
-                in_force = [price for valid_from, price in by_kind[override] if valid_from <= moment]
-                if in_force:
-                    return in_force[-1]
-            return None
-        current, upcoming = at(now), []
-        for moment in sorted({valid_from for kind in by_kind.values() for valid_from, _ in kind if valid_from > now}):
-            price = at(moment)
-            if price != (upcoming[-1][1] if upcoming else current):
-                upcoming.append((moment, price))
-        out[product_id] = (current, upcoming)
-    return out

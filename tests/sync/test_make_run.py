@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from central_sync import create_app as create_central
 from central_sync.extensions import db
 from central_sync.models import Device, Location, Product, Transfer
-from central_sync.sync.pull import location_prices
+from central_sync.catalog.services import location_prices
 from tests.conftest import kiosk_app
 from tests.kiosk.test_serve import free_port
 
