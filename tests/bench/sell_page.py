@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -63,12 +64,10 @@ class Traffic:
 def sell_page(run: Run) -> list[Row]:
     site = make_site(run.folder)  # the manager opens the shift through the API
     try:
-        with serving(site.app) as base, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                traffic, load_ms = load_sell_page(browser, base, *site.logins["vendor"])
-            finally:
-                browser.close()
+        with serving(site.app) as base, ThreadPoolExecutor(1) as own_thread:
+            # Playwright's sync API will not start where an asyncio loop runs, as one does in a test process
+            # that ran the browser tests first: the browser is driven from a thread of its own.
+            traffic, load_ms = own_thread.submit(drive, base, site.logins["vendor"]).result()
     finally:
         site.close()
 
@@ -81,6 +80,15 @@ def sell_page(run: Run) -> list[Row]:
             note=", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + f": {paths}"),
         Row("sale page: load event", load_ms, "ms", note="Chromium, 1280x800, cache off, loopback"),
     ]
+
+
+def drive(base: str, login: tuple[str, str]) -> tuple[Traffic, float]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return load_sell_page(browser, base, *login)
+        finally:
+            browser.close()
 
 
 def load_sell_page(browser, base: str, username: str, password: str) -> tuple[Traffic, float]:
