@@ -25,6 +25,12 @@ def open_shift(page, opening_cash="500.000"):
     page.fill("input[name=opening_cash_vnd]", opening_cash)
     page.click("form[action$='/shift/open'] button[type=submit]")
     expect(page).to_have_url(re.compile(r"/sell$"))
+    till_ready(page)
+
+
+def till_ready(page):
+    """Wait until sell.js has wired the page: a scan typed before would submit the plain search form."""
+    expect(page.locator("html[data-till=ready]")).to_have_count(1)
 
 
 def cart_skus(page):
@@ -122,6 +128,7 @@ def test_a_scanned_barcode_lands_in_the_cart_without_a_click(page):
 
     # The cart survives a reload.
     page.reload()
+    till_ready(page)
     expect(page.locator("#cart .cart-line")).to_have_count(3)
     expect(page.locator("#total")).to_have_text("443.000 ₫")
     screenshot(page, "sale-scanned")

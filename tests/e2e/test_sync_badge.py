@@ -87,6 +87,7 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
         page.fill("input[name=opening_cash_vnd]", "500.000")
         page.click("form[action$='/shift/open'] button[type=submit]")
         expect(page).to_have_url(re.compile(r"/sell$"))
+        expect(page.locator("html[data-till=ready]")).to_have_count(1)  # sell.js wired the till
         page.click("#grid .product[data-sku='CF-500']")
         page.click("#charge")  # cash, the exact amount
         expect(page.locator("#result")).to_be_visible()

@@ -371,4 +371,5 @@
   renderSplit();
   renderCart();
   selectMethod(state.method);
+  document.documentElement.dataset.till = "ready"; // the keyboard now goes to the till, not to the plain form
 })();
