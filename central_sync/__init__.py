@@ -10,6 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.configure(app, config.CentralConfig, test_config)
 
     from central_sync import cli, database, home, i18n, protocol, ui
+    from central_sync.protocol import security
     from central_sync.extensions import CentralSession, babel, csrf, db, login_manager, migrate
     from central_sync.sync import changes
 
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     changes.listen(CentralSession)  # what the kiosks pull is noted at each commit
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations" / "central_sync"))
     protocol.register_error_handlers(app)
+    security.register(app)  # CSP, frame denial, nosniff on every answer
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

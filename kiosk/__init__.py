@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_settings(app.config)
     printing.check_config(app.config)
 
+    from central_sync.protocol import security
     from kiosk import cli, database, errors, i18n
     from kiosk.extensions import babel, csrf, db, login_manager
 
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.register(app)
     errors.register_error_handlers(app)
+    security.register(app)  # CSP, frame denial, nosniff on every answer
 
     from kiosk import audit, auth, catalog, home, openapi, sales, shifts, stock
     for domain in (auth, catalog, shifts, sales, stock, printing):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from central_sync.extensions import db
 from tests.central_sync.conftest import central_app
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, watch_errors
 from tests.sync.harness import serving
 
 SIZES = {"laptop": {"width": 1440, "height": 900}, "tablet": {"width": 1280, "height": 800}}
@@ -33,8 +33,7 @@ def reviewer_tab(browser, base_url: str, size: str):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     tab.size_name = size
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(tab)
     tab.goto("/login")
     tab.fill("input[name=username]", "reviewer")
     tab.fill("input[name=password]", "xemxet-demo")
@@ -42,7 +41,7 @@ def reviewer_tab(browser, base_url: str, size: str):
     expect(tab.locator(".topbar")).to_be_visible()
     yield tab
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations on the page: {errors}"
 
 
 def shot(tab, name: str) -> None:

@@ -83,11 +83,20 @@ def page(request, browser, live_kiosk):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     tab.size_name = request.param
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(tab)
     yield tab
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations on the page: {errors}"
+
+
+def watch_errors(tab) -> list[str]:
+    """The tab's JavaScript errors and what the Content-Security-Policy blocked (Chromium says so on the
+    console), filled as they happen."""
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" and "Content Security Policy" in message.text else None)
+    return errors
 
 
 def screenshot(tab, name: str) -> None:

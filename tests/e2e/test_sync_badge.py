@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from kiosk.extensions import db
 from tests.central_sync.conftest import admin, central_app, client, sqlite_template, world  # noqa: F401
-from tests.e2e.conftest import SIZES, screenshot
+from tests.e2e.conftest import SIZES, screenshot, watch_errors
 from tests.sync.harness import PASSWORD, central_sales, in_process, make_kiosk
 
 pytestmark = pytest.mark.e2e
@@ -68,8 +68,7 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.size_name = size
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(page)
     try:
         page.goto("/login")
         expect(page.locator(".sync-badge")).to_have_count(0)  # nothing about the sync before logging in
@@ -117,4 +116,4 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
         assert len(central_sales(app, "K01")) == 1
     finally:
         context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations on the page: {errors}"
