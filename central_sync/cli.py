@@ -1,6 +1,7 @@
 """Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
 and `revoke`, `seed-demo`, `demo-kiosk`, `generate-history`."""
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from central_sync import demo
@@ -9,6 +10,7 @@ from central_sync.extensions import db
 from central_sync.models import ROLES
 from central_sync.network import services as network_services
 from central_sync.protocol import DomainError
+from central_sync.protocol.passwords import refuse_demo_logins
 
 users = AppGroup("users", help="People of the central office (admins and reviewers).")
 devices = AppGroup("devices", help="The kiosks' devices and their sync tokens.")
@@ -43,6 +45,15 @@ def create_user(name: str, role: str, password: str) -> None:
     click.echo(f"User {user.username} ({role}) created.")
 
 
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(name: str, password: str) -> None:
+    """Give NAME a new password (a forgotten one); their API tokens stop working."""
+    run_and_commit(lambda: auth_services.set_password(name, password))
+    click.echo(f"Password of {name} changed.")
+
+
 @devices.command("create")
 @click.argument("location_code")
 def create_device(location_code: str) -> None:
@@ -65,6 +76,7 @@ def revoke_device(device_id: int) -> None:
 def seed_demo() -> None:
     """Load the Đắk Lắk demo network, catalogue, warehouse stock and users (again: no change)."""
     ensure_database()
+    run_and_commit(lambda: refuse_demo_logins(current_app.config))
     logins = run_and_commit(demo.load)
     click.echo("Demo data loaded. Logins:")
     for username, password, role in logins:

@@ -6,6 +6,7 @@ import click
 from flask import current_app, g
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
+from central_sync.protocol.passwords import refuse_demo_logins
 from kiosk import demo
 from kiosk.auth import services as auth_services
 from kiosk.errors import DomainError
@@ -64,6 +65,23 @@ def create_user(name: str, role: str, password: str) -> None:
     click.echo(f"User {name} ({role}) created.")
 
 
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(name: str, password: str) -> None:
+    """Give NAME a new password (a manager's forgotten one: managers reset vendors' on the Users page)."""
+    ensure_database()
+    user = auth_services.find_user(name)
+    try:
+        if user is None:
+            raise click.ClickException(f"No user is called {name}.")
+        auth_services.set_password(user, password)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Password of {user.username} changed.")
+
+
 @click.command("seed-demo")
 @click.option("--enrolled", is_flag=True,
               help="For a kiosk enrolled with central (`make run`): the catalogue is central's, so only the demo "
@@ -73,6 +91,10 @@ def seed_demo(enrolled: bool) -> None:
     """Load the demo catalogue, stock, an incoming transfer and demo users (a kiosk without central); with
     --enrolled, the demo users and central's shipments received (a kiosk enrolled with central)."""
     ensure_database()
+    try:
+        refuse_demo_logins(current_app.config)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     if enrolled != state.enrolled():
         db.session.rollback()
         raise click.ClickException(

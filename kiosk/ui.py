@@ -59,6 +59,8 @@ ERROR_MESSAGES = {
     "not_found": _l("Not found."),
     # validation errors, by field
     "validation_error:username": _l("A username is 1 to 64 letters, digits, dots or underscores."),
+    "validation_error:password": _l("A password has 8 to 256 characters and is neither the username nor a "
+                                    "common password."),
     "validation_error:lines": _l("Give the received quantity of every line of the shipment."),
 }
 

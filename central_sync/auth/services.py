@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from central_sync.extensions import db
 from central_sync.models import ROLES, ApiToken, LoginFailure, User, utcnow
 from central_sync.protocol import Conflict, InvalidCredentials, TooManyAttempts, ValidationFailed
+from central_sync.protocol.passwords import check_password
 
-MIN_PASSWORD_LENGTH = 8
 USERNAME = re.compile(r"[a-z0-9._]{1,64}")
 
 
@@ -37,13 +37,23 @@ def create_user(username: str, password: str, role: str) -> User:
         raise ValidationFailed("A username is 1 to 64 letters, digits, dots or underscores.", field="username")
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= 256:
-        raise ValidationFailed(f"A password has {MIN_PASSWORD_LENGTH} to 256 characters.", field="password")
+    check_password(password, username)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"User {username} already exists.", code="user_exists", field="username")
     user = User(username=username, password_hash=generate_password_hash(password), role=role)
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def set_password(username: str, password: str) -> User:
+    """A new password for ``username`` (the command line's, for a forgotten one); their API tokens stop working."""
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise ValidationFailed(f"No user is called {username}.", field="username")
+    check_password(password, user.username)
+    user.password_hash = generate_password_hash(password)
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     return user
 
 

@@ -3,11 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
-from kiosk.auth.services import MIN_PASSWORD_LENGTH
+from central_sync.protocol.passwords import MAX_LENGTH, MIN_LENGTH
 from kiosk.forms import required
 
 TOO_LONG = _l("Too long.")
-SHORT_PASSWORD = _l("A password has at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+SHORT_PASSWORD = _l("A password has at least %(n)d characters.", n=MIN_LENGTH)
 
 
 class LoginForm(FlaskForm):
@@ -16,7 +16,7 @@ class LoginForm(FlaskForm):
 
 
 def new_password():
-    return [required(), Length(min=MIN_PASSWORD_LENGTH, max=256, message=SHORT_PASSWORD)]
+    return [required(), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=SHORT_PASSWORD)]
 
 
 class UserForm(FlaskForm):

@@ -10,13 +10,11 @@ from functools import lru_cache
 from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from central_sync.protocol.passwords import check_password
 from kiosk.audit import services as audit
 from kiosk.errors import Conflict, Forbidden, InvalidCredentials, TooManyAttempts, ValidationFailed
 from kiosk.extensions import db
 from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
-
-MIN_PASSWORD_LENGTH = 8
-
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -30,6 +28,10 @@ def list_users() -> list[User]:
     return db.session.scalars(select(User).order_by(User.username)).all()
 
 
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
 def create_user(username: str, password: str, role: str, by: User | None = None) -> User:
     """A new user; ``by`` is the manager who creates it (None: the command line or the demo data)."""
     username = normalise_username(username)
@@ -37,7 +39,7 @@ def create_user(username: str, password: str, role: str, by: User | None = None)
         raise ValidationFailed("A username is 1 to 64 letters, digits, dots or underscores.", field="username")
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
-    check_password_rules(password)
+    check_password(password, username)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"User {username} already exists.", code="user_exists", field="username")
     user = User(username=username, password_hash=generate_password_hash(password), role=role)
@@ -47,14 +49,9 @@ def create_user(username: str, password: str, role: str, by: User | None = None)
     return user
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 256:
-        raise ValidationFailed(f"A password has {MIN_PASSWORD_LENGTH} to 256 characters.", field="password")
-
-
 def set_password(user: User, password: str, by: User | None = None) -> User:
     """A new password (never recorded, not even in the audit trail); the user's API tokens stop working."""
-    check_password_rules(password)
+    check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     audit.record(by, "user.password_reset", "user", user.id, username=user.username)
@@ -94,7 +91,7 @@ def authenticate(username: str, password: str, address: str, limits: dict, now: 
     ).one()
     if by_user >= limits["LOGIN_MAX_FAILURES"] or by_address >= limits["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         raise TooManyAttempts("Too many failed logins; wait a few minutes and try again.")
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = find_user(username)
     # An unknown name costs a hash check too, so timing does not tell which usernames exist.
     password_ok = check_password_hash(user.password_hash if user else _unknown_user_hash(), password)
     if user is None or not user.active or not password_ok:

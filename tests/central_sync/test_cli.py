@@ -43,11 +43,32 @@ def test_seed_demo_loads_the_network_once(app):
 
 def test_users_create_makes_a_user_who_can_log_in(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "Lan", "--role", "reviewer", "--password", "mat-khau-lan"])
+    result = runner.invoke(args=["users", "create", "Lan", "--role", "reviewer", "--password", "hoa-sen-trang"])
     assert result.exit_code == 0, result.output
-    again = runner.invoke(args=["users", "create", "lan", "--role", "admin", "--password", "mat-khau-lan"])
+    again = runner.invoke(args=["users", "create", "lan", "--role", "admin", "--password", "hoa-sen-trang"])
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["users", "create", "hoa", "--role", "admin", "--password", "short"])
-    assert short.exit_code != 0 and "8 to 256" in short.output
-    response = app.test_client().post("/api/v1/login", json={"username": "lan", "password": "mat-khau-lan"})
+    for weak in ("short", "12345678", "MatKhau123", "hoa.2024!", "aaaaaaaaaa"):  # short, common, the username, ...
+        refused = runner.invoke(args=["users", "create", "hoa", "--role", "admin", "--password", weak])
+        assert refused.exit_code != 0 and "8 to 256" in refused.output, weak
+    response = app.test_client().post("/api/v1/login", json={"username": "lan", "password": "hoa-sen-trang"})
     assert response.get_json()["user"] == {"username": "lan", "role": "reviewer"}
+
+
+def test_users_set_password_replaces_a_forgotten_one_and_ends_the_users_tokens(app, admin):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "set-password", "admin", "--password", "12345678"]).exit_code == 1
+    assert runner.invoke(args=["users", "set-password", "nobody", "--password", "hoa-sen-trang"]).exit_code == 1
+    result = runner.invoke(args=["users", "set-password", "Admin", "--password", "hoa-sen-trang"])
+    assert result.exit_code == 0, result.output
+    assert admin.get("/locations").status_code == 401  # the old token is gone
+    response = app.test_client().post("/api/v1/login", json={"username": "admin", "password": "hoa-sen-trang"})
+    assert response.status_code == 200
+
+
+def test_seed_demo_is_refused_in_production(app):
+    """The demo users' passwords are published in the README: the first admin comes from `users create`."""
+    app.config["APP_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1 and "production" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -181,6 +181,27 @@ def test_cli_users_create_refuses_bad_input(app, args, exit_code, says):
         assert db.session.scalars(select(User.username)).all() == ["thu.ngan"]
 
 
+def test_cli_set_password_replaces_a_forgotten_one_and_ends_the_users_tokens(app, client, vendor, demo_data):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["users", "set-password", "vendor", "--password", "vendor-123"])  # holds the name
+    assert weak.exit_code == 1 and "password" in weak.output.lower()
+    assert runner.invoke(args=["users", "set-password", "nobody", "--password", "hoa-sen-trang"]).exit_code == 1
+    result = runner.invoke(args=["users", "set-password", "Vendor", "--password", "hoa-sen-trang"])
+    assert result.exit_code == 0, result.output
+    assert vendor.get("/products").status_code == 401  # the old token is gone
+    assert post_login(client, *demo_data["vendor"]).status_code == 401
+    assert post_login(client, "vendor", "hoa-sen-trang").status_code == 200
+
+
+def test_cli_seed_demo_is_refused_in_production(app):
+    """The demo users' passwords are published in the README: never loaded on a production kiosk."""
+    app.config["APP_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1 and "production" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(User.username)).all() == []
+
+
 def test_healthz_needs_no_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200

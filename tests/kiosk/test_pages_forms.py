@@ -176,6 +176,11 @@ def test_a_manager_creates_a_user_and_resets_a_password(app, manager_browser):
     response = manager_browser.client.post(f"/users/{user.id}/password", data={
         "csrf_token": manager_browser.csrf_token("/users"), "password": "ngan"}, follow_redirects=True)
     assert "Mật khẩu phải có ít nhất 8 ký tự." in flashes(response)
+    for guessable in ("12345678", "thu.ngan-2024"):  # a common password; one holding the username
+        response = manager_browser.client.post(f"/users/{user.id}/password", data={
+            "csrf_token": manager_browser.csrf_token("/users"), "password": guessable}, follow_redirects=True)
+        assert ("Mật khẩu gồm 8 đến 256 ký tự, không chứa tên đăng nhập và không phải một mật khẩu phổ biến."
+                in flashes(response))
     with app.app_context():
         assert check_password_hash(db.session.get(User, user.id).password_hash, "mat-khau-moi")  # unchanged
         manager_id = db.session.scalar(select(User.id).where(User.username == "manager"))
