@@ -1,5 +1,5 @@
 """Central's command line: `flask --app central_sync db ...` (Flask-Migrate), `users create`, `devices create`
-and `revoke`, `seed-demo`, `demo-kiosk`, `generate-history`."""
+and `revoke`, `seed-demo`, `demo-kiosk`, `generate-history`, `backup`, `restore`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -9,7 +9,7 @@ from central_sync.auth import services as auth_services
 from central_sync.extensions import db
 from central_sync.models import ROLES
 from central_sync.network import services as network_services
-from central_sync.protocol import DomainError
+from central_sync.protocol import DomainError, backup
 from central_sync.protocol.passwords import refuse_demo_logins
 
 users = AppGroup("users", help="People of the central office (admins and reviewers).")
@@ -122,6 +122,19 @@ def generate_history(years: float, lines: int, seed: int, until, force: bool) ->
     click.echo(f"Generated {summary}.")
 
 
+def _after_restore() -> list[str]:
+    """A restored database: migrated to this version, and a new epoch for its change log (the kiosks pull
+    everything again)."""
+    from central_sync.sync import changes
+
+    ensure_database()
+    changes.new_epoch(db.session)
+    db.session.commit()
+    return ["Start central again. Each kiosk pulls everything again, and sends again the events this backup "
+            "lacks (central answers seq_gap with the seq it expects)."]
+
+
 def register(app) -> None:
-    for command in (users, devices, seed_demo, demo_kiosk, generate_history):
+    for command in (users, devices, seed_demo, demo_kiosk, generate_history, backup.backup_command("central"),
+                    backup.restore_command("central", _after_restore)):
         app.cli.add_command(command)

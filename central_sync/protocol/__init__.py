@@ -6,7 +6,8 @@ apps' pages share. The only package the kiosk imports from central_sync; it impo
 - sync: the sync wire format (push envelope, pull answer) and its gzip bodies;
 - openapi: `GET /api/v1/openapi.json` of either app;
 - display, web: money, time and language on the pages; forms, login and form fields;
-- security: the security headers (Content-Security-Policy ...) of every answer."""
+- security: the security headers (Content-Security-Policy ...) of every answer;
+- backup: either app's `backup` and `restore` commands (SQLite's online backup, pg_dump and pg_restore)."""
 from central_sync.protocol.bodies import Body, LoginBody, parse_body
 from central_sync.protocol.display import (OCOP_GROUPS, PRODUCER_KINDS, local_time, parse_money, select_locale,
                                            vnd)

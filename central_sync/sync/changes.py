@@ -96,6 +96,21 @@ def epoch(session: Session) -> int:
     return value
 
 
+def new_epoch(session: Session) -> int:
+    """Draw this database's epoch again, after it was restored from a backup: the kiosks' cursors may stand
+    for versions the restored log will number again with other changes, so every one of them must answer
+    409 reset_required, and the kiosks pull everything again."""
+    old = read_clock(session, EPOCH)
+    value = old
+    while value == old:
+        value = secrets.randbelow(2**40) + 1
+    if old is None:
+        _create_clock(session, EPOCH, value)
+    else:
+        session.execute(update(SyncClock).where(SyncClock.name == EPOCH).values(value=value))
+    return value
+
+
 def _create_clock(session: Session, name: str, value: int) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(SyncClock).values(name=name, value=value).on_conflict_do_nothing())
