@@ -1,4 +1,5 @@
-"""The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`, `enroll`, `sync`."""
+"""The kiosk's command line: `flask --app kiosk db ...`, `users create`, `seed-demo`, `serve`, `enroll`, `sync`,
+`backup`, `restore`."""
 import sys
 import time
 
@@ -6,6 +7,7 @@ import click
 from flask import current_app, g
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
+from central_sync.protocol import backup
 from central_sync.protocol.passwords import refuse_demo_logins
 from kiosk import demo
 from kiosk.auth import services as auth_services
@@ -13,7 +15,7 @@ from kiosk.errors import DomainError
 from kiosk.extensions import db, init_migrations
 from kiosk.models import ROLES
 from kiosk.printing import worker
-from kiosk.sync import runner, state
+from kiosk.sync import recovery, runner, state
 from kiosk.sync.client import CentralError
 
 users = AppGroup("users", help="Kiosk users (vendors and managers).")
@@ -148,8 +150,11 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.command("enroll")
 @click.argument("central_url")
 @click.argument("token")
+@click.option("--new-device", is_flag=True,
+              help="TOKEN is a new device's, for a kiosk database that holds events of an old (revoked) device: "
+                   "the old device's acknowledged events leave the outbox, the waiting ones are numbered from 1.")
 @with_appcontext
-def enroll(central_url: str, token: str) -> None:
+def enroll(central_url: str, token: str, new_device: bool) -> None:
     """Enrol this kiosk with central (its device token, from `flask --app central_sync devices create`), then
     sync: push what was sold, pull the catalogue, prices and transfers."""
     ensure_database()
@@ -158,7 +163,10 @@ def enroll(central_url: str, token: str) -> None:
     state.enrol(central_url.rstrip("/"), token.strip())
     db.session.commit()
     click.echo(f"Enrolled with {central_url}.")
-    _sync_with_progress()
+    if new_device:
+        _report_recovery(_recovering(recovery.new_device))
+    else:
+        _sync_with_progress()
     location = state.get(state.LOCATION) or {}
     click.echo(f"This kiosk is {location.get('code', '?')} ({location.get('name', '?')}).")
 
@@ -188,12 +196,43 @@ def _sync_with_progress() -> dict:
     return result
 
 
+def _recovering(step) -> recovery.Recovery:
+    try:
+        return step()
+    except (CentralError, runner.NotEnrolled, recovery.RecoveryRefused) as error:
+        raise click.ClickException(f"Stopped, nothing is lost: {error}") from None
+
+
+def _report_recovery(done: recovery.Recovery) -> None:
+    if done.dropped:
+        click.echo(f"{done.dropped} events acknowledged under the old device left the outbox.")
+    if done.lost_events:
+        click.echo(f"Central holds {done.lost_events} events of this kiosk that this database lost (made after "
+                   "the backup): their sales are at central, but this kiosk's stock figures lack them (README \"Backups and "
+                   "restore\").")
+    if done.renumbered:
+        click.echo(f"{done.renumbered} waiting events renumbered to follow central's last seq.")
+    for old, new in done.receipts:
+        click.echo(f"Sale {old} is now {new} (its receipt was printed as {old}).")
+    if not done.needed:
+        click.echo("Nothing to recover: central took this kiosk's events as they were.")
+    result = done.sync
+    click.echo(f"Pushed {result['pushed']} events, pulled {result['pulled']} changes; "
+               f"{result['pending_events']} events waiting.")
+
+
 @click.command("sync")
 @click.option("--watch", is_flag=True, help="Keep syncing every SYNC_INTERVAL seconds, backing off while "
                                             "central cannot be reached (Ctrl+C stops).")
+@click.option("--after-restore", is_flag=True,
+              help="This database was restored from a backup and central answers seq_conflict: go on after "
+                   "central's last seq (new seqs and receipt numbers for what was made since the restore).")
 @with_appcontext
-def sync(watch: bool) -> None:
+def sync(watch: bool, after_restore: bool) -> None:
     """Push what the kiosk has sold, then pull from central; with a progress bar for a large backlog."""
+    if after_restore:
+        _report_recovery(_recovering(recovery.after_restore))
+        return
     if not watch:
         _sync_with_progress()
         return
@@ -217,3 +256,12 @@ def register(app) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(enroll)
     app.cli.add_command(sync)
+    app.cli.add_command(backup.backup_command("kiosk"))
+    app.cli.add_command(backup.restore_command("kiosk", _after_restore))
+
+
+def _after_restore() -> list[str]:
+    ensure_database()  # a backup from an older version of the kiosk gets its migrations
+    return ["Start the kiosk again, then sync (`flask --app kiosk sync`). If central answers seq_conflict (it "
+            "holds events this backup does not), run `flask --app kiosk sync --after-restore` (README \"Backups and "
+            "restore\")."]

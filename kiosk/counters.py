@@ -1,5 +1,5 @@
 """Gapless counters, advanced inside the caller's transaction."""
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from kiosk.extensions import db
@@ -17,3 +17,13 @@ def next_value(name: str) -> int:
         db.session.execute(insert(_COUNTERS).values(name=name, value=1))
         value = 1
     return value
+
+
+def move_to(name: str, value: int) -> None:
+    """Set a counter (its next value is ``value + 1``): only for renumbering (kiosk.sync.recovery)."""
+    db.session.execute(insert(_COUNTERS).values(name=name, value=value)
+                       .on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+
+
+def current(name: str) -> int:
+    return db.session.scalar(select(_COUNTERS.c.value).where(_COUNTERS.c.name == name)) or 0

@@ -55,10 +55,10 @@ def push(device: Device, events: list) -> dict:
                 raise ValidationFailed(f"Event {event.id} was received before with another content.",
                                        code="idempotency_conflict", field="events")
             if seen[2] != event.seq:
-                raise _seq_conflict(event)
+                raise _seq_conflict(event, device)
             results.append({"seq": event.seq, "id": event.id, "status": "duplicate", "code": None})
         elif event.seq <= last_seq:
-            raise _seq_conflict(event)
+            raise _seq_conflict(event, device)
         elif event.seq > last_seq + 1:
             raise Conflict(f"Event seq {event.seq} skips events; send from seq {last_seq + 1}.",
                            code="seq_gap", expected_seq=last_seq + 1)
@@ -107,9 +107,12 @@ def _lock_balances(device: Device, payloads: list, lookups: Lookups) -> None:
     lock_balances(device.location_id, [lookups.products[sku].id for sku in skus if sku in lookups.products])
 
 
-def _seq_conflict(event) -> Conflict:
-    return Conflict(f"Seq {event.seq} was used by another event (was the kiosk restored from a backup?).",
-                    code="seq_conflict", seq=event.seq)
+def _seq_conflict(event, device: Device) -> Conflict:
+    """`expected_seq` is the seq central would apply next: a kiosk restored from an old backup goes on from
+    there (`flask --app kiosk sync --after-restore`)."""
+    return Conflict(f"Seq {event.seq} was used by another event: nothing was applied. Was the kiosk restored from "
+                    f"a backup? Then run `flask --app kiosk sync --after-restore` on it (README \"Backups and "
+                    f"restore\").", code="seq_conflict", seq=event.seq, expected_seq=device.last_seq + 1)
 
 
 def _event_row(device: Device, event, digest: str, status: str = "applied", code: str | None = None) -> dict:

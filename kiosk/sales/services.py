@@ -102,7 +102,7 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale | Simp
     warnings += [{"code": "certificate_expired", "sku": sku} for sku in sold
                  if certificate_expired(products[sku].certificate_expires_on, today)]
 
-    number = f"{till.kiosk_code}-{counters.next_value(SALE_COUNTER):06d}"
+    number = receipt_number(till.kiosk_code, counters.next_value(SALE_COUNTER))
     transfer = sum(p.amount_vnd for p in request.payments if p.method == "transfer")
     sale = SimpleNamespace(
         id=sale_id, number=number, shift_id=shift_id, cashier_id=cashier.id, created_at=utcnow(),
@@ -117,6 +117,11 @@ def create_sale(request: SaleIn, cashier: User, till: Till) -> tuple[Sale | Simp
     audit.record(cashier, "sale.create", "sale", sale.id, number=number, total_vnd=total)
     sale.print_status = printing.enqueue("sale", sale_id=sale.id)
     return sale, True
+
+
+def receipt_number(kiosk_code: str, value: int) -> str:
+    """A sale's number, for people: the kiosk's code and its counter (unique across kiosks)."""
+    return f"{kiosk_code}-{value:06d}"
 
 
 def _insert(sale: SimpleNamespace, lines: list[SimpleNamespace], payments: list[SimpleNamespace]) -> None:

@@ -87,7 +87,8 @@ def test_a_gap_is_refused_with_the_expected_seq(app, device):
 def test_an_old_seq_with_a_new_id_is_a_seq_conflict(app, device):
     assert push(device, [event(1, payload=sale()), event(2, payload=sale())]).status_code == 200
     before = counts(app)
-    assert_error(push(device, [event(2, payload=sale()), event(3, payload=sale())]), 409, "seq_conflict")
+    error = assert_error(push(device, [event(2, payload=sale()), event(3, payload=sale())]), 409, "seq_conflict")
+    assert (error["seq"], error["expected_seq"]) == (2, 3)  # where a kiosk restored from a backup goes on
     assert counts(app) == before
 
 
