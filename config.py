@@ -25,6 +25,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # A cashier's screen stays open all day: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
+    SESSION_LIFETIME_SECONDS = 24 * 3600  # a page session ends a day after its login (an all-day shift fits)
     MAX_CONTENT_LENGTH = 1024 * 1024
     JSON_SORT_KEYS = False
     BABEL_DEFAULT_LOCALE = "vi"

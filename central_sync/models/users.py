@@ -1,17 +1,17 @@
 """People of the central office: admins and reviewers, their API tokens (hashed) and failed logins."""
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central_sync.models.base import Base, BigId, utcnow
+from central_sync.protocol.web import SessionUser
 
 ROLES = ("admin", "reviewer")
 
 
-class User(UserMixin, Base):
-    """A person of the central office; UserMixin makes it Flask-Login's user of the admin pages."""
+class User(SessionUser, Base):
+    """A person of the central office; SessionUser makes it Flask-Login's user of the admin pages."""
 
     __tablename__ = "users"
 

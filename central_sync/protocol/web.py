@@ -1,9 +1,11 @@
 """What both apps' pages share: a form's one commit, its errors flashed, the login (Flask-Login), form fields."""
+import hashlib
+import time
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import UserMixin, current_user, login_user
 from wtforms import FieldList, FormField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
@@ -56,17 +58,39 @@ def same_site_referrer() -> str | None:
 
 
 def init_login(login_manager, db, user_model, login_view: str) -> None:
-    """The pages' Flask-Login: an active user's session (the API keeps its bearer tokens); others to ``login_view``."""
+    """The pages' Flask-Login: an active user's session (the API keeps its bearer tokens); others to ``login_view``.
+    A session ends at logout, when the user's password changes, when the user is deactivated, when it is
+    used from another browser or address (strong protection), and SESSION_LIFETIME_SECONDS after the login."""
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(user_model, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        number, _, tag = user_id.partition(":")
+        user = db.session.get(user_model, int(number)) if number.isdigit() else None
+        if user is None or not user.active or tag != password_tag(user.password_hash) or not _session_alive():
+            return None
+        return user
 
     login_manager.login_view = login_view
     login_manager.login_message = _l("Please log in first.")
     login_manager.localize_callback = str  # translated when flashed, in the reader's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's user, whose id in the session carries a tag of the password's hash: a new password ends
+    every session opened with the old one (a stolen cookie too)."""
+
+    def get_id(self) -> str:
+        return f"{self.id}:{password_tag(self.password_hash)}"
+
+
+def password_tag(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _session_alive() -> bool:
+    started = session.get("login_at")
+    return isinstance(started, int) and 0 <= time.time() - started < current_app.config["SESSION_LIFETIME_SECONDS"]
 
 
 def safe_next(target: str | None) -> str | None:
@@ -96,6 +120,7 @@ def log_in(form, authenticate, db_session, flash_error, home: str):
         return None
     db_session.commit()
     new_session()
+    session["login_at"] = int(time.time())
     login_user(user)
     return redirect(safe_next(request.args.get("next")) or home)
 

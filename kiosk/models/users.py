@@ -1,15 +1,15 @@
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from central_sync.protocol.web import SessionUser
 from kiosk.models.base import Base, utcnow
 
 ROLES = ("vendor", "manager")
 
 
-class User(UserMixin, Base):
+class User(SessionUser, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

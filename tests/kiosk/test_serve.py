@@ -34,7 +34,10 @@ def test_serve_sells_over_http_and_prints_in_the_background(tmp_path):
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/kiosk.sqlite3", "PRINTER_URL": printer.url,
                "APP_ENV": "production", "SECRET_KEY": "s" * 64, "SESSION_COOKIE_SECURE": "false"}
         flask = [sys.executable, "-m", "flask", "--app", "kiosk"]
-        subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        refused = subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, capture_output=True, text=True)
+        assert refused.returncode == 1 and "production" in refused.stderr  # no published password in production
+        subprocess.run([*flask, "seed-demo"], env={**env, "APP_ENV": "development"}, cwd=ROOT, check=True,
+                       capture_output=True)
         server = subprocess.Popen([*flask, "serve", "--port", str(port)], env=env, cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
