@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from central_sync.extensions import db
-from central_sync.models import ROLES, ApiToken, LoginFailure, User, utcnow
+from central_sync.models import ROLES, ApiToken, LoginFailure, LoginSession, User, utcnow
 from central_sync.protocol import Conflict, InvalidCredentials, TooManyAttempts, ValidationFailed
 from central_sync.protocol.passwords import check_password
 
@@ -47,13 +47,14 @@ def create_user(username: str, password: str, role: str) -> User:
 
 
 def set_password(username: str, password: str) -> User:
-    """A new password for ``username`` (the command line's, for a forgotten one); their API tokens stop working."""
+    """A new password for ``username`` (the command line's, for a forgotten one); their API tokens and sessions end."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise ValidationFailed(f"No user is called {username}.", field="username")
     check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
-    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    for model in (ApiToken, LoginSession):  # their API tokens and page sessions end
+        db.session.execute(delete(model).where(model.user_id == user.id))
     return user
 
 

@@ -7,12 +7,13 @@ from central_sync.models.stock import (ADJUSTMENT_REASONS, MOVEMENT_REASONS, TRA
                                        StockMovement, Transfer, TransferLine)
 from central_sync.models.summary import SalesDaily, SalesDayCount, SalesMonthly
 from central_sync.models.sync import EVENT_STATUSES, SyncChange, SyncClock, SyncEvent
-from central_sync.models.users import ROLES, ApiToken, LoginFailure, User
+from central_sync.models.users import ROLES, ApiToken, LoginFailure, LoginSession, User
 
 __all__ = [
     "ADJUSTMENT_REASONS", "ALERT_KINDS", "EVENT_STATUSES", "LOCATION_KINDS", "MOVEMENT_REASONS", "OCOP_GROUPS",
     "PRODUCER_KINDS", "ROLES", "SELLING_KINDS", "TRANSFER_STATUSES",
-    "Alert", "ApiToken", "Base", "Device", "Location", "LoginFailure", "Payment", "Price", "Producer", "Product",
+    "Alert", "ApiToken", "Base", "Device", "Location", "LoginFailure", "LoginSession", "Payment", "Price", "Producer",
+    "Product",
     "Refund", "RefundLine", "Sale", "SaleLine", "SalesDaily", "SalesDayCount", "SalesMonthly", "StockBalance",
     "StockMovement", "SyncChange", "SyncClock", "SyncEvent", "Transfer",
     "TransferLine", "User", "new_id", "utcnow",

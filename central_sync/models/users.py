@@ -1,17 +1,17 @@
 """People of the central office: admins and reviewers, their API tokens (hashed) and failed logins."""
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central_sync.models.base import Base, BigId, utcnow
-from central_sync.protocol.web import SessionUser
 
 ROLES = ("admin", "reviewer")
 
 
-class User(SessionUser, Base):
-    """A person of the central office; SessionUser makes it Flask-Login's user of the admin pages."""
+class User(UserMixin, Base):
+    """A person of the central office; UserMixin makes it Flask-Login's user of the admin pages."""
 
     __tablename__ = "users"
 
@@ -34,6 +34,21 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """A page session (central_sync.protocol.login), stored only as the SHA-256 of the id its cookie holds:
+    logout and a new password delete it, and it expires."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
 

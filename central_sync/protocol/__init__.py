@@ -5,7 +5,8 @@ apps' pages share. The only package the kiosk imports from central_sync; it impo
 - bodies: JSON bodies parsed into pydantic models with the contract's 400 and 422 answers;
 - sync: the sync wire format (push envelope, pull answer) and its gzip bodies;
 - openapi: `GET /api/v1/openapi.json` of either app;
-- display, web: money, time and language on the pages; forms, login and form fields;
+- display, web, login: money, time and language on the pages; forms, form fields, the login guard; the
+  page login and its sessions;
 - security: the security headers (Content-Security-Policy ...) of every answer;
 - backup: either app's `backup` and `restore` commands (SQLite's online backup, pg_dump and pg_restore)."""
 from central_sync.protocol.bodies import Body, LoginBody, parse_body
@@ -14,16 +15,17 @@ from central_sync.protocol.display import (OCOP_GROUPS, PRODUCER_KINDS, local_ti
 from central_sync.protocol.errors import (GENERIC_CODES, BadRequest, Conflict, DomainError, Forbidden,
                                           InvalidCredentials, NotFound, TooManyAttempts, Unauthorized,
                                           ValidationFailed, json_error, register_error_handlers, wants_json)
+from central_sync.protocol.login import PageLogin, new_session, safe_next
 from central_sync.protocol.openapi import openapi_document
 from central_sync.protocol.web import (MoneyField, NumberField, QtyField, answer_required, commit_or_flash,
-                                       flash_form_errors, init_login, log_in, new_session, page_login_required,
-                                       required, safe_next, same_site_referrer, validate_or_flash)
+                                       flash_form_errors, page_login_required, required, same_site_referrer,
+                                       validate_or_flash)
 
 __all__ = [
     "GENERIC_CODES", "OCOP_GROUPS", "PRODUCER_KINDS", "BadRequest", "Body", "Conflict", "DomainError", "Forbidden",
-    "InvalidCredentials", "LoginBody", "MoneyField", "NotFound", "NumberField", "QtyField", "TooManyAttempts",
-    "Unauthorized", "ValidationFailed", "answer_required", "commit_or_flash", "flash_form_errors", "init_login",
-    "json_error", "local_time", "log_in", "new_session", "openapi_document", "page_login_required", "parse_body",
+    "InvalidCredentials", "LoginBody", "MoneyField", "NotFound", "NumberField", "PageLogin", "QtyField",
+    "TooManyAttempts", "Unauthorized", "ValidationFailed", "answer_required", "commit_or_flash", "flash_form_errors",
+    "json_error", "local_time", "new_session", "openapi_document", "page_login_required", "parse_body",
     "parse_money", "register_error_handlers", "required", "safe_next", "same_site_referrer", "select_locale",
     "validate_or_flash", "vnd", "wants_json",
 ]

@@ -1,16 +1,14 @@
-"""What both apps' pages share: a form's one commit, its errors flashed, the login (Flask-Login), form fields."""
-import hashlib
-import time
+"""What both apps' pages share: a form's one commit, its errors flashed, the login guard, form fields."""
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request, session
+from flask import abort, flash, g, request
 from flask_babel import lazy_gettext as _l
-from flask_login import UserMixin, current_user, login_user
+from flask_login import current_user
 from wtforms import FieldList, FormField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
 from central_sync.protocol.display import parse_money
-from central_sync.protocol.errors import DomainError, InvalidCredentials
+from central_sync.protocol.errors import DomainError
 
 
 def commit_or_flash(db_session, call, message_for):
@@ -55,74 +53,6 @@ def validate_or_flash(form) -> bool:
 
 def same_site_referrer() -> str | None:
     return request.referrer if (request.referrer or "").startswith(request.host_url) else None
-
-
-def init_login(login_manager, db, user_model, login_view: str) -> None:
-    """The pages' Flask-Login: an active user's session (the API keeps its bearer tokens); others to ``login_view``.
-    A session ends at logout, when the user's password changes, when the user is deactivated, when it is
-    used from another browser or address (strong protection), and SESSION_LIFETIME_SECONDS after the login."""
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        number, _, tag = user_id.partition(":")
-        user = db.session.get(user_model, int(number)) if number.isdigit() else None
-        if user is None or not user.active or tag != password_tag(user.password_hash) or not _session_alive():
-            return None
-        return user
-
-    login_manager.login_view = login_view
-    login_manager.login_message = _l("Please log in first.")
-    login_manager.localize_callback = str  # translated when flashed, in the reader's language
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
-
-
-class SessionUser(UserMixin):
-    """Flask-Login's user, whose id in the session carries a tag of the password's hash: a new password ends
-    every session opened with the old one (a stolen cookie too)."""
-
-    def get_id(self) -> str:
-        return f"{self.id}:{password_tag(self.password_hash)}"
-
-
-def password_tag(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def _session_alive() -> bool:
-    started = session.get("login_at")
-    return isinstance(started, int) and 0 <= time.time() - started < current_app.config["SESSION_LIFETIME_SECONDS"]
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never `//host` or a full URL) may be the page to go back to after login."""
-    return target if target and target.startswith("/") and not target.startswith(("//", "/\\")) else None
-
-
-def new_session() -> None:
-    """A fresh session (at login and logout) that keeps only the language chosen."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-
-
-def log_in(form, authenticate, db_session, flash_error, home: str):
-    """The login form's POST: the redirect to the page asked for (else ``home``) once logged in, or None
-    (the form again, with the refusal flashed; a wrong password is committed: it counts towards the limit)."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        user = authenticate(form.username.data, form.password.data, request.remote_addr or "", current_app.config)
-    except DomainError as error:  # wrong credentials, or too many attempts
-        if isinstance(error, InvalidCredentials):
-            db_session.commit()
-        flash_error(error)
-        return None
-    db_session.commit()
-    new_session()
-    session["login_at"] = int(time.time())
-    login_user(user)
-    return redirect(safe_next(request.args.get("next")) or home)
 
 
 def page_login_required(login_manager):

@@ -14,7 +14,7 @@ from central_sync.protocol.passwords import check_password
 from kiosk.audit import services as audit
 from kiosk.errors import Conflict, Forbidden, InvalidCredentials, TooManyAttempts, ValidationFailed
 from kiosk.extensions import db
-from kiosk.models import ROLES, ApiToken, LoginFailure, User, utcnow
+from kiosk.models import ROLES, ApiToken, LoginFailure, LoginSession, User, utcnow
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -50,10 +50,11 @@ def create_user(username: str, password: str, role: str, by: User | None = None)
 
 
 def set_password(user: User, password: str, by: User | None = None) -> User:
-    """A new password (never recorded, not even in the audit trail); the user's API tokens stop working."""
+    """A new password (never recorded, not even in the audit trail); the user's API tokens and sessions end."""
     check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
-    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    for model in (ApiToken, LoginSession):  # their API tokens and page sessions end
+        db.session.execute(delete(model).where(model.user_id == user.id))
     audit.record(by, "user.password_reset", "user", user.id, username=user.username)
     return user
 

@@ -1,6 +1,5 @@
 from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import logout_user
 
 from central_sync import protocol
 from kiosk import ui
@@ -8,24 +7,23 @@ from kiosk.auth import services
 from kiosk.auth.forms import SHORT_PASSWORD, LoginForm, PasswordForm, UserForm
 from kiosk.auth.guards import page_login_required
 from kiosk.extensions import db, login_manager
-from kiosk.models import User
+from kiosk.models import LoginSession, User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-protocol.init_login(login_manager, db, User, "auth.login")
+page_login = protocol.PageLogin(login_manager, db, User, LoginSession, "auth.login")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    done = protocol.log_in(form, services.authenticate, db.session, ui.flash_error, url_for("sales.sell"))
+    done = page_login.log_in(form, services.authenticate, ui.flash_error, url_for("sales.sell"))
     return done or render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @page_login_required()
 def logout():
-    logout_user()
-    protocol.new_session()
+    page_login.log_out()
     return redirect(url_for("auth.login"))
 
 

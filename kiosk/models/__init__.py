@@ -6,11 +6,12 @@ from kiosk.models.sales import PAYMENT_METHODS, Payment, Refund, RefundLine, Sal
 from kiosk.models.stock import (ADJUSTMENT_REASONS, MOVEMENT_REASONS, StockBalance, StockMovement,
                                 Transfer, TransferLine)
 from kiosk.models.system import AuditEntry, Counter, OutboxEvent, ScheduledPrice, Setting
-from kiosk.models.users import ROLES, ApiToken, LoginFailure, User
+from kiosk.models.users import ROLES, ApiToken, LoginFailure, LoginSession, User
 
 __all__ = [
     "ADJUSTMENT_REASONS", "MOVEMENT_REASONS", "OCOP_GROUPS", "PAYMENT_METHODS", "PRODUCER_KINDS", "ROLES",
-    "ApiToken", "AuditEntry", "Base", "Counter", "LoginFailure", "OutboxEvent", "Payment", "PRINT_STATUSES", "PrintJob",
+    "ApiToken", "AuditEntry", "Base", "Counter", "LoginFailure", "LoginSession", "OutboxEvent", "Payment",
+    "PRINT_STATUSES", "PrintJob",
     "Producer", "Product", "Refund", "RefundLine", "Sale", "SaleLine", "ScheduledPrice", "Setting", "Shift",
     "StockBalance", "StockMovement",
     "Transfer", "TransferLine", "User", "new_id", "utcnow",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from central_sync import demo
 from central_sync.extensions import db
-from central_sync.models import Device, Price, Producer, Product, Transfer
+from central_sync.models import Device, LoginSession, Price, Producer, Product, Transfer
 from central_sync.network.services import device_for_token
 from tests.central_sync.conftest import PASSWORD
 from tests.central_sync.tools import assert_balances_match_ledger
@@ -115,10 +115,22 @@ def test_pages_are_vietnamese_by_default_and_english_after_switching(admin_page)
     assert ">Producers<" in html and "Sản phẩm" not in html and 'lang="en"' in html
 
 
-def test_logout_ends_the_session(admin_page):
+def test_logout_ends_the_session_even_for_a_copy_of_its_cookie(app, admin_page):
+    copied = admin_page.client.get_cookie("central_session").value
     response = admin_page.submit("/products", {}, action="/logout")
     assert response.status_code == 302
     assert admin_page.get("/products").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("central_session", copied)
+    assert replay.get("/products").status_code == 302 and count(app, LoginSession) == 0
+
+
+def test_a_new_password_ends_the_users_sessions(app, client, world):
+    browser = logged_in(client, "reviewer")
+    assert browser.get("/products").status_code == 200
+    assert app.test_cli_runner().invoke(args=["users", "set-password", "reviewer", "--password",
+                                              "hoa-sen-trang"]).exit_code == 0
+    assert browser.get("/products").status_code == 302 and count(app, LoginSession) == 0
 
 
 # ---------- producers ----------

@@ -1,18 +1,18 @@
 """The page sessions of a production kiosk: cookie flags, a fresh session at login, Flask-Login's strong
 protection against a cookie used from another browser, and the ways a session ends (logout, a new password,
-a deactivated user, its lifetime)."""
+a deactivated user, its lifetime), for a copy of its cookie too."""
 import re
 import shutil
-import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kiosk import demo
 from kiosk.auth import services
 from kiosk.extensions import db
-from kiosk.models import User
+from kiosk.models import LoginSession, User
 from tests.conftest import kiosk_app
 
 HTTPS = "https://kiosk.test"
@@ -83,14 +83,17 @@ def test_a_cookie_used_from_another_browser_is_not_logged_in(production_kiosk):
     assert not logged_in(replay(production_kiosk, session_cookie(client), user_agent="curl/8.5"))
 
 
-def test_logout_ends_the_session_in_the_browser(production_kiosk):
+def test_logout_ends_the_session_even_for_a_copy_of_its_cookie(production_kiosk):
     client = tablet(production_kiosk)
     log_in(client)
+    copied = session_cookie(client)
     html = client.get("/sell", base_url=HTTPS).get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
     assert client.post("/logout", base_url=HTTPS, headers={"Referer": f"{HTTPS}/sell"},
                        data={"csrf_token": token}).status_code == 302
-    assert not logged_in(client)
+    assert not logged_in(client) and not logged_in(replay(production_kiosk, copied))
+    with production_kiosk.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
 def test_a_new_password_or_a_deactivation_ends_every_session_of_the_user(production_kiosk):
@@ -115,12 +118,28 @@ def test_a_session_ends_a_day_after_its_login(production_kiosk):
     log_in(client)
     lifetime = production_kiosk.config["SESSION_LIFETIME_SECONDS"]
     assert lifetime >= 16 * 3600  # a market day's shift
-    with client.session_transaction(base_url=HTTPS) as session:
-        session["login_at"] -= lifetime - 60
-    assert logged_in(client)
-    with client.session_transaction(base_url=HTTPS) as session:
-        session["login_at"] -= 120
+    with production_kiosk.app_context():
+        row = db.session.scalars(select(LoginSession)).one()
+        assert abs((row.expires_at - row.created_at).total_seconds() - lifetime) < 5
+        assert logged_in(client)
+        row.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        db.session.commit()
     assert not logged_in(client)
+    log_in(client)  # the expired row goes at the next login
+    with production_kiosk.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 1
+
+
+def test_the_database_keeps_only_a_hash_of_the_session_id(production_kiosk):
+    client = tablet(production_kiosk)
+    log_in(client)
+    with client.session_transaction(base_url=HTTPS) as session:
+        session_id = session["sid"]
+    with production_kiosk.app_context():
+        stored = db.session.scalars(select(LoginSession.token_hash)).one()
+    assert stored != session_id and session_id not in stored
+    api = production_kiosk.test_client()  # the session id is no bearer token
+    assert api.get("/api/v1/products", headers={"Authorization": f"Bearer {session_id}"}).status_code == 401
 
 
 def test_a_forged_session_without_the_key_is_not_logged_in(production_kiosk):
@@ -130,4 +149,3 @@ def test_a_forged_session_without_the_key_is_not_logged_in(production_kiosk):
         content = dict(session)
     forged = URLSafeTimedSerializer("not-the-key", salt="cookie-session").dumps(content)
     assert not logged_in(replay(production_kiosk, forged))
-    assert int(time.time()) - content["login_at"] < 60
