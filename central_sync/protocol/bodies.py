@@ -1,4 +1,5 @@
 """JSON request bodies parsed into pydantic models, with the contract's 400 and 422 answers."""
+import re
 from typing import TypeVar
 
 from flask import request
@@ -9,6 +10,7 @@ from central_sync.protocol.errors import BadRequest, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 _NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
+_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")  # the escape \u0000, not an escaped backslash before u0000
 
 
 class Body(BaseModel):
@@ -23,6 +25,8 @@ def parse_body(model: type[M], raw: bytes | None = None) -> M:  # raw: the body 
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # A streamed (chunked) body is cut at the limit rather than refused: refuse it here.
         raise RequestEntityTooLarge()
+    if _NUL.search(raw or b""):
+        raise ValidationFailed("Text may not contain the NUL character (\\u0000).")
     try:
         return model.model_validate_json(raw or b"")
     except ValidationError as exc:

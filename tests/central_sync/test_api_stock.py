@@ -125,3 +125,12 @@ def test_adjustments_move_stock_with_their_reason(app, admin):
     assert_error(admin.post("/stock/adjustments", {"location": "KHO", "sku": "CF-250", "delta": 1, "reason": "gift"}),
                  422, "validation_error", "reason")
     assert_balances_match_ledger(app)
+
+
+def test_a_nul_character_is_refused_before_the_database_sees_it(app, admin):
+    """PostgreSQL cannot store a NUL in text: a path, a query or a JSON text holding one is refused, not a 500."""
+    assert_error(admin.get("/stock?location=%00"), 400, "bad_request")
+    assert_error(admin.get("/transfers/%00"), 400, "bad_request")
+    assert_error(admin.post("/stock/adjustments", {"location": "KHO", "sku": "CF-250", "delta": -1,
+                                                   "reason": "damaged", "note": "rách\x00"}), 422, "validation_error")
+    assert stock_of(admin, "KHO", "CF-250") == (WAREHOUSE_QTY, 0)

@@ -237,8 +237,14 @@ def specific_cases():
     for param in ("q", "barcode"):
         yield Case(f"products-{param}_too_long", "GET", f"/products?{param}=" + "%25" * 100_000, "vendor",
                    field=param)
-    for sale_id in ("x" * 10_000, "%F0%9F%92%A9%00", "%ED%A0%80", "0b8e7c1e-1d0a-4a51-9a39-5d4b3c2a1f00"):
+    for sale_id in ("x" * 10_000, "%F0%9F%92%A9", "%ED%A0%80", "0b8e7c1e-1d0a-4a51-9a39-5d4b3c2a1f00"):
         yield Case(f"get_sale-{sale_id[:20]}", "GET", f"/sales/{sale_id}", "vendor", status=404, code="not_found")
+    # A NUL character, which central's PostgreSQL could not store, in a path, a query or a JSON text: refused.
+    for name, path in (("path", "/sales/%F0%9F%92%A9%00"), ("query", "/products?q=c%00"), ("key", "/stock?%00=1")):
+        yield Case(f"nul-in_a_{name}", "GET", path, "vendor", status=400, code="bad_request")
+    yield Case("nul-in_a_sale_note", "POST", "/sales", "vendor", {**VALID_SALE_PAID, "note": "ghi\u0000chú"})
+    yield Case("nul-in_a_refund_reason", "POST", "/sales/{sale}/refunds", "manager",
+               {"lines": [{"sku": "MO-CP-250", "qty": 1}], "reason": "\x00"})
 
 
 CASES = [*generic_cases(), *specific_cases()]
