@@ -126,8 +126,13 @@ def sync_now():
         flash(_("The central server cannot be reached now. Nothing is lost: sales are kept here and the kiosk "
                 "tries again by itself."), "error")
     except Refused as refusal:
-        flash(_("The central server refused the sync (%(code)s). Nothing is lost; tell the central office.",
-                code=refusal.code), "error")
+        if refusal.code == "seq_conflict":
+            flash(_("The central server holds events this kiosk no longer has: its database was restored from an "
+                    "older backup. Sales are kept here. A manager runs “flask --app kiosk sync --after-restore” "
+                    "(README, “Backups and restore”)."), "error")
+        else:
+            flash(_("The central server refused the sync (%(code)s). Nothing is lost; tell the central office.",
+                    code=refusal.code), "error")
     except Exception:  # a bug must not show the vendor a server error: the worker tries again later
         log.exception("sync now failed")
         db.session.rollback()

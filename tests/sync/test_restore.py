@@ -15,7 +15,9 @@ from central_sync.models import Sale as CentralSale
 from kiosk.extensions import db as kiosk_db
 from tests.sync.faulttools import (SKUS, Recorder, central_events, kiosk_sale_ids, open_shift, outbox,
                                    sell, stock_up)
+from tests.kiosk.pagetools import flashes
 from tests.sync.harness import central_sales, central_stock, in_process
+from tests.sync.test_sync_pages import browse, sync_now
 
 STOCK = 40
 
@@ -84,6 +86,9 @@ def test_a_kiosk_restored_from_an_old_backup_is_refused_then_goes_on_after_centr
     status = kiosk.vendor.get("/sync/status").get_json()
     assert "409 seq_conflict" in status["last_error"] and "sync --after-restore" in status["last_error"]
     assert status["pending_events"] == 2
+    page = sync_now(browse(kiosk, "manager"))  # the sync page's button says what happened and what to run
+    assert any("khôi phục từ một bản sao lưu cũ" in message and "sync --after-restore" in message
+               for message in flashes(page))
     assert central_events(app, kiosk.device_id) == events and central_stock(app, "K01") == stock
     assert central_numbers(app) == sales  # nothing at central changed: no double, nothing lost
 
