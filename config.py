@@ -11,13 +11,15 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "testing", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Config:
     APP_ENV = "development"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: a SQLite file in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A failed statement's parameters (a device token in the kiosk's settings, say) stay out of errors and logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -36,6 +38,8 @@ class Config:
     LOGIN_WINDOW_SECONDS = 300
     API_TOKEN_TTL_SECONDS = 12 * 3600
     DATABASE_FILE = "app.sqlite3"
+    LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL: the apps' JSON log lines on stderr
+    METRICS_TOKEN: str | None = None  # a scraper's bearer token for GET /metrics (besides the reading roles)
 
 
 class KioskConfig(Config):
@@ -72,7 +76,8 @@ class CentralConfig(Config):
     SESSION_COOKIE_NAME = "central_session"
     REMEMBER_COOKIE_NAME = "central_remember_token"
     SECRET_KEY_FILE = "central_secret_key"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # PostgreSQL connections dropped by a restart
+    # pool_pre_ping: PostgreSQL connections dropped by a restart
+    SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "pool_pre_ping": True}
     SALES_PAGE_SIZE = 50
     CERTIFICATE_WARNING_DAYS = 90  # a certificate expiring within this many days is an alert
     LOW_STOCK_THRESHOLD = 5  # on hand at a sale point under this is a low_stock alert
@@ -91,6 +96,8 @@ _COMMON = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "SESSION_COOKIE_SECURE": bool,
+    "LOG_LEVEL": str,
+    "METRICS_TOKEN": str,
 }
 _KIOSK = {
     "CENTRAL_URL": str,
@@ -156,6 +163,12 @@ def load(config: dict, instance_path: str, environ=None) -> None:
     if "DATABASE_URL" in from_env:
         config["SQLALCHEMY_DATABASE_URI"] = from_env.pop("DATABASE_URL")
     config.update(from_env)
+
+    config["LOG_LEVEL"] = str(config.get("LOG_LEVEL") or "INFO").upper()
+    if config["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {config['LOG_LEVEL']!r}")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 16:
+        raise ConfigError("METRICS_TOKEN must be at least 16 characters (a long random string).")
 
     env = config["APP_ENV"]
     if env not in ENVIRONMENTS:

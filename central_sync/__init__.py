@@ -10,10 +10,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.configure(app, config.CentralConfig, test_config)
 
     from central_sync import cli, database, home, i18n, protocol, ui
-    from central_sync.protocol import security
+    from central_sync.protocol import logs, security
     from central_sync.extensions import CentralSession, babel, csrf, db, login_manager, migrate
     from central_sync.sync import changes
 
+    logs.init_app(app)  # LOG_LEVEL, JSON lines, one per request
     app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     with app.app_context():
@@ -44,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views_stock.bp), app.register_blueprint(views_producer.bp)  # stock review, producers
     from central_sync.review import views_sales
     app.register_blueprint(views_sales.bp)  # the sales review pages
+    from central_sync.review import views_metrics
+    app.register_blueprint(views_metrics.bp)  # GET /metrics: the kiosks' sync lag (Prometheus)
 
     cli.register(app)
     return app

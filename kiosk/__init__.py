@@ -41,10 +41,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_settings(app.config)
     printing.check_config(app.config)
 
-    from central_sync.protocol import security
+    from central_sync.protocol import logs, security
     from kiosk import cli, database, errors, i18n
     from kiosk.extensions import babel, csrf, db, login_manager
 
+    logs.init_app(app)  # LOG_LEVEL, JSON lines, one per request
     db.init_app(app)
     with app.app_context():
         database.configure_sqlite(db.engine)
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     security.register(app)  # CSP, frame denial, nosniff on every answer
 
-    from kiosk import audit, auth, catalog, home, openapi, sales, shifts, stock
+    from kiosk import audit, auth, catalog, home, metrics, openapi, sales, shifts, stock
     for domain in (auth, catalog, shifts, sales, stock, printing):
         app.register_blueprint(domain.api, url_prefix="/api/v1")
         csrf.exempt(domain.api)  # the API checks CSRF itself for session callers (auth.guards)
@@ -66,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(sync_api.bp)
     app.register_blueprint(sync_views.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(metrics.bp)  # GET /metrics: sync backlog and age, print queue (Prometheus)
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")
     _use_enrolled_location(app)
 

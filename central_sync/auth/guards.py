@@ -4,7 +4,7 @@ from functools import wraps
 from flask import g, request
 
 from central_sync.auth import services
-from central_sync.protocol import Forbidden, Unauthorized
+from central_sync.protocol import Forbidden, Unauthorized, logs
 
 
 def bearer_token() -> str:
@@ -25,6 +25,7 @@ def api_login_required(*roles: str):
             g.user = services.user_for_token(bearer_token())
             if g.user is None:
                 raise Unauthorized("The token is missing, wrong, expired or revoked; log in again.")
+            logs.identify(user=g.user)
             if roles and g.user.role not in roles:
                 raise Forbidden(f"This needs the {' or '.join(roles)} role.")
             return view(*args, **kwargs)
@@ -44,6 +45,7 @@ def device_required(view):
         g.device = device_for_token(bearer_token())
         if g.device is None:
             raise Unauthorized("This device token is wrong or revoked; enrol the kiosk again.")
+        logs.identify(device=g.device)
         return view(*args, **kwargs)
 
     return wrapped

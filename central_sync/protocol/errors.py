@@ -3,6 +3,8 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from central_sync.protocol import logs
+
 
 GENERIC_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -91,14 +93,16 @@ def register_error_handlers(app) -> None:
         tries again later (a kiosk's sync does: nothing is lost)."""
         if "locked" not in str(error.orig).lower():
             return unexpected_error(error)
-        current_app.logger.warning("database busy on %s %s", request.method, request.path)
+        current_app.logger.warning("database busy on %s %s", request.method, request.path,
+                                   extra=logs.request_fields())
         answer, status = json_error(503, "busy", "The server is busy; try again in a few seconds.")
         answer.headers["Retry-After"] = "5"
         return answer, status
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path,
+                                     extra=logs.request_fields())  # the traceback, once, with the request id
         if wants_json():
             return json_error(500, "internal_error", "Something went wrong on the server; nothing was saved.")
         return "Internal error", 500

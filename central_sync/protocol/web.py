@@ -8,6 +8,7 @@ from wtforms import FieldList, FormField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
 from central_sync.protocol.display import parse_money
+from central_sync.protocol import logs
 from central_sync.protocol.errors import DomainError
 
 
@@ -63,6 +64,7 @@ def page_login_required(login_manager):
             def wrapped(*args, **kwargs):
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()
+                logs.identify(user=current_user)
                 if roles and current_user.role not in roles:
                     abort(403)
                 g.user = current_user._get_current_object()

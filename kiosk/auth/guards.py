@@ -4,6 +4,7 @@ from functools import wraps
 from flask import g, request
 from flask_login import current_user
 
+from central_sync.protocol import logs
 from central_sync.protocol import page_login_required as page_login_required_for
 from kiosk.auth import services
 from kiosk.errors import Forbidden, Unauthorized
@@ -34,6 +35,7 @@ def api_login_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             g.user = _api_user()
+            logs.identify(user=g.user)
             if roles and g.user.role not in roles:
                 raise Forbidden(f"This needs the {' or '.join(roles)} role.")
             return view(*args, **kwargs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from urllib.parse import quote, urlencode
 
 from central_sync.protocol.sync import PROTOCOL, gzipped
@@ -51,6 +52,7 @@ class Central:
         self.url, self.token, self.transport, self.timeout = url.rstrip("/"), token, transport, timeout
         self.bytes_sent = self.bytes_received = 0
         self.reported: dict[str, str] = {}
+        self.request_id: str | None = None  # the last request's X-Request-Id: central logs it with its line
 
     def report(self, pending: int, last_error: str | None) -> None:
         """What the next requests tell central of this kiosk, for its health page: the events waiting to be
@@ -69,8 +71,9 @@ class Central:
         return self._call("GET", f"/api/v1/sync/pull?{query}", None, {})
 
     def _call(self, method: str, path: str, body: bytes | None, headers: dict) -> dict:
+        self.request_id = uuid.uuid4().hex
         headers = {**headers, **self.reported, "Authorization": f"Bearer {self.token}",
-                   "Accept": "application/json", "Accept-Encoding": "gzip"}
+                   "Accept": "application/json", "Accept-Encoding": "gzip", "X-Request-Id": self.request_id}
         try:
             status, raw = self.transport(method, self.url + path, headers, body, self.timeout)
         except OSError as error:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from typing import Callable
 
 from flask import Flask, current_app
 
+from central_sync.protocol import logs
 from kiosk.database import reading
 from kiosk.errors import Conflict
 from kiosk.extensions import db
@@ -54,6 +56,7 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
             db.session.rollback()
         if not events:
             return pushed
+        started = time.perf_counter()
         try:
             answer = client.push(events)
         except Refused as refusal:
@@ -67,6 +70,10 @@ def push_all(client: Central, progress: Callable[[int], None] | None = None) -> 
         acked = push.record_answer(answer)
         state.mark(state.LAST_PUSH)
         db.session.commit()
+        log.info("pushed %s events, central acknowledged up to seq %s", len(events), answer["acked_seq"], extra={
+            "events": len(events), "first_seq": events[0]["seq"], "last_seq": events[-1]["seq"], "acked": acked,
+            "acked_seq": answer["acked_seq"], "duration_ms": logs.elapsed_ms(started),
+            "central_request_id": client.request_id})
         pushed += acked
         if progress:
             progress(acked)
@@ -97,6 +104,7 @@ def pull_all(client: Central, limit: int = 500) -> int:
             cursor = state.get(state.CURSOR)
             _report(client)
             db.session.rollback()
+        started = time.perf_counter()
         try:
             answer = client.pull(cursor, limit)
         except Refused as refusal:
@@ -106,10 +114,14 @@ def pull_all(client: Central, limit: int = 500) -> int:
                 reset = True
                 continue
             raise
-        pulled += pull.apply(answer["changes"])
+        applied = pull.apply(answer["changes"])
         state.put(state.CURSOR, answer["cursor"])
         state.mark(state.LAST_PULL)
         db.session.commit()
+        log.info("pulled %s changes", len(answer["changes"]), extra={
+            "changes": len(answer["changes"]), "applied": applied, "has_more": bool(answer.get("has_more")),
+            "full": cursor is None, "duration_ms": logs.elapsed_ms(started), "central_request_id": client.request_id})
+        pulled += applied
         if not answer.get("has_more"):
             return pulled
 
