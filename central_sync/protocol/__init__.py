@@ -7,7 +7,8 @@ apps' pages share. The only package the kiosk imports from central_sync; it impo
 - openapi: `GET /api/v1/openapi.json` of either app;
 - display, web, login: money, time and language on the pages; forms, form fields, the login guard; the
   page login and its sessions;
-- security: the security headers (Content-Security-Policy ...) of every answer;
+- security: the security headers (Content-Security-Policy ...) of every answer, NUL refused in any input;
+- logs, metrics: the JSON log lines (a line per request) and `GET /metrics` in Prometheus's text format;
 - backup: either app's `backup` and `restore` commands (SQLite's online backup, pg_dump and pg_restore)."""
 from central_sync.protocol.bodies import Body, LoginBody, parse_body
 from central_sync.protocol.display import (OCOP_GROUPS, PRODUCER_KINDS, local_time, parse_money, select_locale,
