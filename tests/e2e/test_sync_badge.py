@@ -76,6 +76,7 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         expect(page).to_have_url(re.compile(r"/sell$"))
+        expect(page.locator("html[data-till=ready]")).to_have_count(1)  # its script ran, so its stylesheet is in
         badge = page.locator("a.sync-badge")
         expect(badge).to_have_attribute("data-sync-state", "online")
         expect(badge).to_contain_text("Đã kết nối")

@@ -286,9 +286,13 @@ def test_get_a_sale(vendor, manager, open_shift):
 
 
 @pytest.mark.parametrize("sale_id", ["8a1f7c3e-2b4d-4e6f-9a0b-1c2d3e4f5a6b", "DEMO01-000001", "x" * 10_000, "%F0%9F%92%A9",
-                                     "%00", "..%2F..%2Fetc", "1%20OR%201=1"])
+                                     "..%2F..%2Fetc", "1%20OR%201=1"])
 def test_an_unknown_sale_is_404(shared_kiosk, sale_id):
     assert_error(shared_kiosk.vendor.get(f"/sales/{sale_id}"), 404, "not_found")
+
+
+def test_a_nul_in_a_sale_id_is_400(shared_kiosk):
+    assert_error(shared_kiosk.vendor.get("/sales/%00"), 400, "bad_request")
 
 
 def test_sales_need_a_login(anonymous, vendor, open_shift):
