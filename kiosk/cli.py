@@ -208,8 +208,7 @@ def _report_recovery(done: recovery.Recovery) -> None:
         click.echo(f"{done.dropped} events acknowledged under the old device left the outbox.")
     if done.lost_events:
         click.echo(f"Central holds {done.lost_events} events of this kiosk that this database lost (made after "
-                   "the backup): their sales are at central, but this kiosk's stock figures lack them (README \"Backups and "
-                   "restore\").")
+                   "the backup): their sales are at central.")
     if done.renumbered:
         click.echo(f"{done.renumbered} waiting events renumbered to follow central's last seq.")
     for old, new in done.receipts:
@@ -219,6 +218,8 @@ def _report_recovery(done: recovery.Recovery) -> None:
     result = done.sync
     click.echo(f"Pushed {result['pushed']} events, pulled {result['pulled']} changes; "
                f"{result['pending_events']} events waiting.")
+    for sku, before, after in done.stock:
+        click.echo(f"Stock of {sku} set to central's {after} (it was {before} here: the lost hours' sales).")
 
 
 @click.command("sync")
@@ -226,7 +227,8 @@ def _report_recovery(done: recovery.Recovery) -> None:
                                             "central cannot be reached (Ctrl+C stops).")
 @click.option("--after-restore", is_flag=True,
               help="This database was restored from a backup and central answers seq_conflict: go on after "
-                   "central's last seq (new seqs and receipt numbers for what was made since the restore).")
+                   "central's last seq (new seqs and receipt numbers for what was made since the restore), "
+                   "then take central's stock figures.")
 @with_appcontext
 def sync(watch: bool, after_restore: bool) -> None:
     """Push what the kiosk has sold, then pull from central; with a progress bar for a large backlog."""

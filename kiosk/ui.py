@@ -39,6 +39,8 @@ LABELS = {
         "transfer.receive": _l("Transfer received"), "user.create": _l("User created"),
         "user.password_reset": _l("Password reset"), "user.activate": _l("User reactivated"),
         "user.deactivate": _l("User deactivated"),
+        "sale.renumber": _l("Receipt renumbered after a restore"),
+        "stock.resync": _l("Stock set to central's figures after a restore"),
     },
 }
 

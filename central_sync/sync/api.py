@@ -1,6 +1,7 @@
 """The sync API of the devices, authenticated by a device token (CONTRACT.md "Sync"):
 POST /api/v1/sync/push (events up) and GET /api/v1/sync/pull (the catalogue and transfers down); a log line
-for each (the device, what was handled, how long it took)."""
+for each (the device, what was handled, how long it took). And GET /api/v1/sync/stock, the location's stock
+for a kiosk restored from an old backup (`flask --app kiosk sync --after-restore`)."""
 import logging
 import time
 from collections import Counter
@@ -65,4 +66,12 @@ def pull():
     if "gzip" in request.headers.get("Accept-Encoding", "") and answer.content_length > GZIP_FROM:
         answer.set_data(gzipped(answer.get_data()))
         answer.headers["Content-Encoding"] = "gzip"
+    return answer
+
+
+@bp.get("/sync/stock")
+@device_required
+def stock():
+    answer = services.stock_of(g.device)
+    db.session.commit()
     return answer

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central_sync.database import insert_rows
 from central_sync.extensions import db
-from central_sync.models import Alert, Device, SyncEvent, utcnow
+from central_sync.models import Alert, Device, Product, StockBalance, SyncEvent, utcnow
 from central_sync.protocol import Conflict, DomainError, ValidationFailed
 from central_sync.stock.services import lock_balances
 from central_sync.sync import effects, sales
@@ -166,3 +166,13 @@ def _reject(device: Device, event, digest: str, error: DomainError) -> None:
     db.session.execute(insert(Alert), [{"kind": "rejected_event", "location_id": device.location_id,
                                         "sku": error.extra.get("sku"), "ref": event.id,
                                         "message": f"{event.type} #{event.seq}: {error.message}"[:500]}])
+
+
+def stock_of(device: Device) -> dict:
+    """The stock on hand at the device's location by SKU, with the last seq of the device it counts (the device's
+    row locked first: no push of it lands between the two). For a kiosk restored from an old backup, whose own
+    figures lack the sales of the lost hours."""
+    device = lock_device(device)
+    rows = db.session.execute(select(Product.sku, StockBalance.qty).join(Product, Product.id == StockBalance.product_id)
+                              .where(StockBalance.location_id == device.location_id).order_by(Product.sku)).all()
+    return {"acked_seq": device.last_seq, "stock": [{"sku": sku, "qty": qty} for sku, qty in rows]}

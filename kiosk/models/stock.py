@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.models.base import Base, utcnow
 
-MOVEMENT_REASONS = ("sale", "refund", "transfer_in", "adjustment", "count")
+MOVEMENT_REASONS = ("sale", "refund", "transfer_in", "adjustment", "count", "resync")  # resync: central's figures
 ADJUSTMENT_REASONS = ("damaged", "expired", "count", "other")
 
 

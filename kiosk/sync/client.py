@@ -70,6 +70,10 @@ class Central:
         query = urlencode({"limit": limit, **({"cursor": cursor} if cursor else {})})
         return self._call("GET", f"/api/v1/sync/pull?{query}", None, {})
 
+    def stock(self) -> dict:
+        """The stock central holds for this kiosk's location, and the last seq of this kiosk it counts."""
+        return self._call("GET", "/api/v1/sync/stock", None, {})
+
     def _call(self, method: str, path: str, body: bytes | None, headers: dict) -> dict:
         self.request_id = uuid.uuid4().hex
         headers = {**headers, **self.reported, "Authorization": f"Bearer {self.token}",

@@ -5,13 +5,15 @@
   holds events of the lost hours under seqs this kiosk has given again to new events, and answers 409
   seq_conflict with the seq it expects next. The events it holds from before the backup are sent as they
   are (duplicates); the waiting events from the conflict on get the seqs from `expected_seq` on. Their sales
-  get new receipt numbers past those the lost hours may have used (central keeps numbers unique).
+  get new receipt numbers past those the lost hours may have used (central keeps numbers unique). Last, the
+  stock here is set to central's figures, which count the lost hours' sales.
 - after the kiosk was enrolled with a new device while it holds events of the old one
   (`flask --app kiosk enroll URL TOKEN --new-device`): the events central acknowledged under the old device
   leave the outbox, and the waiting ones are numbered from 1, as a new device starts.
 
-Only waiting events are renumbered, never one central acknowledged. Like the runner, `after_restore` and
-`new_device` commit (each renumbering in one transaction, then the sync as usual); the rest never commits."""
+Only waiting events are renumbered, never one central acknowledged. Like the runner, `after_restore`,
+`new_device` and `resync_stock` commit (each renumbering or correction in one transaction, then the sync as
+usual); the rest never commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,8 +24,9 @@ from sqlalchemy import delete, func, select, update
 from kiosk import counters
 from kiosk.audit import services as audit
 from kiosk.extensions import db
-from kiosk.models import OutboxEvent, Sale
+from kiosk.models import OutboxEvent, Product, Sale, StockBalance
 from kiosk.sales.services import SALE_COUNTER, receipt_number
+from kiosk.stock.services import move_stock
 from kiosk.sync import runner
 from kiosk.sync.client import Refused
 from kiosk.sync.outbox import SEQ_COUNTER
@@ -40,6 +43,7 @@ class Recovery:
     renumbered: int = 0  # waiting events given new seqs
     dropped: int = 0  # acknowledged events of an old device taken out of the outbox
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (old, new) sale numbers
+    stock: list[tuple[str, int, int]] = field(default_factory=list)  # (sku, here before, central's) set right
     sync: dict | None = None  # the sync cycle that followed
 
 
@@ -62,6 +66,8 @@ def after_restore() -> Recovery:
         db.session.commit()
     recovery.sync = runner.sync_once()
     recovery.sync["pushed"] += pushed
+    if recovery.lost_events:
+        recovery.stock = resync_stock(runner.central())
     return recovery
 
 
@@ -79,6 +85,32 @@ def new_device() -> Recovery:
     db.session.commit()
     recovery.sync = runner.sync_once()
     return recovery
+
+
+def resync_stock(client, attempts: int = 5) -> list[tuple[str, int, int]]:
+    """Set the stock here to central's figures for this location, which count the sales of the lost hours that
+    this database lacks (a stock count would send them to central as an adjustment, taking the goods off there
+    a second time): local movements `resync`, no outbox event. Central's figures count this kiosk's events up to
+    its acked seq; the write lock is taken after its answer (no request to central under it), and while a sale
+    made meanwhile is not at central yet, the kiosk pushes and asks again. Returns (sku, before, after)."""
+    for _ in range(attempts):
+        runner.push_all(client)
+        answer = client.stock()
+        central = {line["sku"]: int(line["qty"]) for line in answer["stock"]}
+        if db.session.scalar(select(func.count()).select_from(OutboxEvent)  # takes the write lock (CLI)
+                             .where(OutboxEvent.seq > int(answer["acked_seq"]))):
+            db.session.rollback()
+            continue
+        here = db.session.execute(select(Product.id, Product.sku, func.coalesce(StockBalance.qty, 0))
+                                  .outerjoin(StockBalance, StockBalance.product_id == Product.id)).all()
+        changed = [(product_id, sku, qty, central.get(sku, 0)) for product_id, sku, qty in here
+                   if qty != central.get(sku, 0)]
+        move_stock([(product_id, after - before) for product_id, _, before, after in changed], "resync")
+        if changed:
+            audit.record(None, "stock.resync", "stock", "all", products=len(changed))
+        db.session.commit()
+        return [(sku, before, after) for _, sku, before, after in changed]
+    raise RecoveryRefused("Sales kept arriving while the stock was compared with central's; run the command again.")
 
 
 def renumber_events(first: int, to: int) -> int:

@@ -26,6 +26,7 @@ ACCESS = {
     ("home.healthz", "GET"): PUBLIC,
     ("sync_api.push", "POST"): DEVICE,
     ("sync_api.pull", "GET"): DEVICE,
+    ("sync_api.stock", "GET"): DEVICE,
     ("network_api.locations", "GET"): ANY_USER,
     ("network_api.create_device", "POST"): ADMIN,
     ("network_api.rotate_device", "POST"): ADMIN,

@@ -297,6 +297,20 @@ def test_a_transfer_received_through_a_push_comes_back_received(admin, device):
     assert pull(device, page["cursor"])["changes"] == []
 
 
+
+def test_the_stock_a_device_reads_is_its_own_locations_with_the_last_seq_it_counts(admin, device):
+    """GET /api/v1/sync/stock, for a kiosk restored from an old backup (`sync --after-restore`)."""
+    transfer_id = ship(admin, "K01", "CF-250", 10)
+    ship(admin, "K02", "CF-500", 7)  # another location's: not in K01's answer
+    assert device.get("/sync/stock").get_json() == {"acked_seq": 0, "stock": []}  # in transit is not on hand
+    receipt = {"transfer_id": transfer_id, "lines": [{"sku": "CF-250", "received_qty": 8}]}
+    assert device.post("/sync/push", json={"protocol": 1, "events": [
+        {"seq": 1, "id": str(uuid.uuid4()), "type": "transfer_receipt", "occurred_at": AT, "payload": receipt}]}
+    ).status_code == 200
+    assert device.get("/sync/stock").get_json() == {"acked_seq": 1, "stock": [{"sku": "CF-250", "qty": 8}]}
+    assert_error(admin.get("/sync/stock"), 401, "unauthorized")  # a device's, not a user's
+
+
 # ---------- refusals ----------
 
 def forged(epoch: int, clock: int) -> dict:

@@ -13,6 +13,8 @@ from central_sync.extensions import db as central_db
 from central_sync.models import Alert, SyncEvent
 from central_sync.models import Sale as CentralSale
 from kiosk.extensions import db as kiosk_db
+from kiosk.models import OutboxEvent
+from kiosk.sync import recovery, runner
 from tests.sync.faulttools import (SKUS, Recorder, central_events, kiosk_sale_ids, open_shift, outbox,
                                    sell, stock_up)
 from tests.kiosk.pagetools import flashes
@@ -92,6 +94,7 @@ def test_a_kiosk_restored_from_an_old_backup_is_refused_then_goes_on_after_centr
     assert central_events(app, kiosk.device_id) == events and central_stock(app, "K01") == stock
     assert central_numbers(app) == sales  # nothing at central changed: no double, nothing lost
 
+    here_before = kiosk.stock()  # the backup's figures and what was sold since: the lost hours' sales are missing
     recovered = cli(kiosk, "sync", "--after-restore")
     assert recovered.exit_code == 0, recovered.output
     assert "Central holds 4 events of this kiosk that this database lost" in recovered.output
@@ -115,6 +118,15 @@ def test_a_kiosk_restored_from_an_old_backup_is_refused_then_goes_on_after_centr
     here = [(seq, id_) for seq, id_, _, acked in outbox(kiosk) if acked]
     assert set(here) <= set(there) and [seq for seq, _ in here] == [1, 2, 3, 4, 9, 10]
     assert central_stock(app, "K01") == expected_stock(everything, {line["sku"]: 1})
+    # The kiosk's stock is central's again: the lost hours' sales and refund counted here too, as local
+    # `resync` movements (a stock count would have sent them to central a second time).
+    assert kiosk.stock() == central_stock(app, "K01")
+    changed = {sku for sku, qty in kiosk.stock().items() if here_before.get(sku, 0) != qty}
+    assert changed == {line["sku"] for sale in lost for line in sale["lines"]}
+    assert {line.split()[2] for line in recovered.output.splitlines() if line.startswith("Stock of ")} == changed
+    with kiosk.app.app_context():
+        assert kiosk_db.session.scalar(select(func.count()).select_from(OutboxEvent)
+                                       .where(OutboxEvent.type == "stock_adjustment")) == 0
     assert kiosk.status()["last_error"] is None
 
     later = sell(kiosk, 1, rng)  # and the kiosk goes on from there
@@ -155,3 +167,29 @@ def test_a_kiosk_database_moved_to_a_new_device_numbers_its_waiting_events_from_
     sell(kiosk, 1, rng)
     assert kiosk.sync()["pushed"] == 1
     assert [seq for seq, _ in central_events(app, made["device_id"])] == [1, 2, 3, 4]
+
+
+def test_a_sale_made_while_the_stock_is_compared_is_counted_once(app, admin, make_kiosk):
+    """`resync_stock` asks central without holding the till's lock: a sale made meanwhile is pushed and the
+    comparison made again, so the kiosk ends on central's figures with that sale counted once."""
+    rng, during = random.Random(34), []
+
+    def sell_once_after_centrals_answer(method, path, phase):
+        if path == "/api/v1/sync/stock" and phase == "response" and not during:
+            during.extend(sell(kiosk, 1, rng))
+
+    kiosk = make_kiosk("K01", transport=in_process(app, fail=sell_once_after_centrals_answer))
+    stock_up(app, admin, kiosk, STOCK)
+    open_shift(kiosk)
+    sold = sell(kiosk, 2, rng)
+    assert kiosk.sync()["pushed"] == 2
+    # Goods central took off at the kiosk's location: central's figures differ from the kiosk's.
+    assert admin.post("/stock/adjustments", json={"location": "K01", "sku": SKUS[0], "delta": -3,
+                                                  "reason": "damaged"}).status_code == 201
+    with kiosk.app.app_context():
+        changed = recovery.resync_stock(runner.central())
+    assert len(during) == 1 and set(central_sales(app, "K01")) == {sale["id"] for sale in sold + during}
+    assert kiosk.stock() == central_stock(app, "K01")
+    adjusted = expected_stock(sold + during)
+    adjusted[SKUS[0]] -= 3
+    assert kiosk.stock() == adjusted and (SKUS[0], adjusted[SKUS[0]] + 3, adjusted[SKUS[0]]) in changed
