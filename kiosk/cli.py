@@ -52,6 +52,17 @@ def ensure_database() -> None:
     upgrade()
 
 
+def run_and_commit(action):
+    """Run a service call and commit, or turn its refusal into the command's error message."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    return result
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -59,11 +70,7 @@ def ensure_database() -> None:
 def create_user(name: str, role: str, password: str) -> None:
     """Create a user who can log in at this kiosk."""
     ensure_database()
-    try:
-        auth_services.create_user(name, password, role)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    run_and_commit(lambda: auth_services.create_user(name, password, role))
     click.echo(f"User {name} ({role}) created.")
 
 
@@ -74,13 +81,9 @@ def set_password(name: str, password: str) -> None:
     """Give NAME a new password (a manager's forgotten one: managers reset vendors' on the Users page)."""
     ensure_database()
     user = auth_services.find_user(name)
-    try:
-        if user is None:
-            raise click.ClickException(f"No user is called {name}.")
-        auth_services.set_password(user, password)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    if user is None:
+        raise click.ClickException(f"No user is called {name}.")
+    run_and_commit(lambda: auth_services.set_password(user, password))
     click.echo(f"Password of {user.username} changed.")
 
 
@@ -93,10 +96,7 @@ def seed_demo(enrolled: bool) -> None:
     """Load the demo catalogue, stock, an incoming transfer and demo users (a kiosk without central); with
     --enrolled, the demo users and central's shipments received (a kiosk enrolled with central)."""
     ensure_database()
-    try:
-        refuse_demo_logins(current_app.config)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
+    run_and_commit(lambda: refuse_demo_logins(current_app.config))
     if enrolled != state.enrolled():
         db.session.rollback()
         raise click.ClickException(

@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from kiosk.extensions import db
@@ -97,6 +98,12 @@ def watch_errors(tab) -> list[str]:
     tab.on("console", lambda message: errors.append(message.text)
            if message.type == "error" and "Content Security Policy" in message.text else None)
     return errors
+
+
+def till_ready(tab) -> None:
+    """Wait until sell.js has wired the sale screen (it runs after the stylesheet): a scan typed before would
+    submit the plain search form."""
+    expect(tab.locator("html[data-till=ready]")).to_have_count(1)
 
 
 def screenshot(tab, name: str) -> None:

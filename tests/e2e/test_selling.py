@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, till_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +26,6 @@ def open_shift(page, opening_cash="500.000"):
     page.click("form[action$='/shift/open'] button[type=submit]")
     expect(page).to_have_url(re.compile(r"/sell$"))
     till_ready(page)
-
-
-def till_ready(page):
-    """Wait until sell.js has wired the page: a scan typed before would submit the plain search form."""
-    expect(page.locator("html[data-till=ready]")).to_have_count(1)
 
 
 def cart_skus(page):

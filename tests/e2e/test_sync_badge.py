@@ -10,21 +10,10 @@ from werkzeug.serving import make_server
 
 from kiosk.extensions import db
 from tests.central_sync.conftest import admin, central_app, client, sqlite_template, world  # noqa: F401
-from tests.e2e.conftest import SIZES, screenshot, watch_errors
-from tests.sync.harness import PASSWORD, central_sales, in_process, make_kiosk
+from tests.e2e.conftest import SIZES, screenshot, till_ready, watch_errors
+from tests.sync.harness import PASSWORD, Switch, central_sales, in_process, make_kiosk
 
 pytestmark = pytest.mark.e2e
-
-
-class Network:
-    """The stall's mobile internet, which the test cuts and restores."""
-
-    def __init__(self):
-        self.down = False
-
-    def __call__(self, method, path, phase):
-        if self.down and phase == "request":
-            raise OSError("Network is unreachable")
 
 
 @pytest.fixture
@@ -43,7 +32,7 @@ def app(tmp_path, sqlite_template):  # noqa: F811
 
 @pytest.fixture
 def network():
-    return Network()
+    return Switch()
 
 
 @pytest.fixture
@@ -76,7 +65,7 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         expect(page).to_have_url(re.compile(r"/sell$"))
-        expect(page.locator("html[data-till=ready]")).to_have_count(1)  # its script ran, so its stylesheet is in
+        till_ready(page)  # its script ran, so its stylesheet is in
         badge = page.locator("a.sync-badge")
         expect(badge).to_have_attribute("data-sync-state", "online")
         expect(badge).to_contain_text("Đã kết nối")
@@ -87,7 +76,7 @@ def test_the_badge_follows_a_sale_a_failed_sync_and_a_sync_that_goes_through(bro
         page.fill("input[name=opening_cash_vnd]", "500.000")
         page.click("form[action$='/shift/open'] button[type=submit]")
         expect(page).to_have_url(re.compile(r"/sell$"))
-        expect(page.locator("html[data-till=ready]")).to_have_count(1)  # sell.js wired the till
+        till_ready(page)
         page.click("#grid .product[data-sku='CF-500']")
         page.click("#charge")  # cash, the exact amount
         expect(page.locator("#result")).to_be_visible()

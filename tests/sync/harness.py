@@ -26,6 +26,17 @@ from tests.kiosk.apitools import Api, login
 PASSWORD = "mat-khau-kiosk"
 
 
+class Switch:
+    """A transport failure that can be switched on and off: the market's mobile internet."""
+
+    def __init__(self):
+        self.down = False
+
+    def __call__(self, method, path, phase):
+        if self.down and phase == "request":
+            raise OSError("Network is unreachable")
+
+
 def in_process(central: Flask, *, fail: callable | None = None):
     """A transport that calls ``central`` through its test client. ``fail(method, path, phase)`` may raise
     OSError before the request ("request": central never sees it) or after it ("response": central

@@ -15,7 +15,7 @@ from kiosk.models import Product, utcnow
 from kiosk.sync import state
 from tests.conftest import kiosk_app
 from tests.kiosk.pagetools import Browser, flashes, text
-from tests.sync.harness import PASSWORD, central_sales, in_process
+from tests.sync.harness import PASSWORD, Switch, central_sales, in_process
 from tests.sync.test_sync_cycle import ship
 
 PAGES = ["/sell", "/shift", "/sales", "/stock", "/transfers", "/products", "/print-jobs", "/sync"]
@@ -45,17 +45,6 @@ def sync_now(browser: Browser):
     response = browser.submit("/sync", {}, action="/sync")
     assert response.status_code == 302 and response.location == "/sync", response.status_code
     return browser.get("/sync")
-
-
-class Switch:
-    """A transport failure that can be switched on and off: the market's mobile internet."""
-
-    def __init__(self):
-        self.down = False
-
-    def __call__(self, method, path, phase):
-        if self.down and phase == "request":
-            raise OSError("Network is unreachable")
 
 
 def test_every_page_shows_the_events_waiting_until_a_sync_sends_them(kiosk):
