@@ -3,8 +3,10 @@ protection against a cookie used from another browser, and the ways a session en
 a deactivated user, its lifetime), for a copy of its cookie too."""
 import re
 import shutil
+import time
 from datetime import datetime, timedelta, timezone
 
+import itsdangerous.timed
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from kiosk import demo
 from kiosk.auth import services
 from kiosk.extensions import db
-from kiosk.models import LoginSession, User
+from kiosk.models import LoginSession, Shift, User
 from tests.conftest import kiosk_app
 
 HTTPS = "https://kiosk.test"
@@ -149,3 +151,19 @@ def test_a_forged_session_without_the_key_is_not_logged_in(production_kiosk):
         content = dict(session)
     forged = URLSafeTimedSerializer("not-the-key", salt="cookie-session").dumps(content)
     assert not logged_in(replay(production_kiosk, forged))
+
+
+def test_a_form_opened_in_the_morning_still_posts_in_the_evening(production_kiosk, monkeypatch):
+    """The CSRF token lives as long as the session: a till's page loaded at opening time still works 12 hours
+    later (Flask-WTF's default would refuse it after one)."""
+    client = tablet(production_kiosk)
+    log_in(client)
+    html = client.get("/shift", base_url=HTTPS).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    later = time.time() + 12 * 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    response = client.post("/shift/open", base_url=HTTPS, headers={"Referer": f"{HTTPS}/shift"},
+                           data={"csrf_token": token, "opening_cash_vnd": "500.000"})
+    assert response.status_code == 302 and response.location.endswith("/sell")
+    with production_kiosk.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Shift)) == 1
